@@ -1,0 +1,170 @@
+//! The records foxden stores. Storage returns these types, never driver rows.
+//!
+//! Token rows never hold a usable credential: tokens are found by `id_hash`
+//! (SHA-256 of the 32-byte tokenId, which is also what a Bearer header carries),
+//! and the Hawk key (`authKey`) is kept only as `auth_key_sealed`, encrypted by
+//! the server under a secret that lives in the data folder, not in the database.
+
+/// An account's uid: 16 random bytes, 32 hex characters on the wire.
+pub type Uid = [u8; 16];
+/// SHA-256 of a token's tokenId; the primary key of every token table.
+pub type TokenIdHash = [u8; 32];
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub uid: Uid,
+    /// The email as the user typed it at sign-up (it salts V1 stretching).
+    pub email: String,
+    /// `email` lower-cased; unique.
+    pub normalized_email: String,
+    /// 16 random bytes; the account verification code mailed at sign-up.
+    pub email_code: [u8; 16],
+    pub email_verified: bool,
+    pub ka: [u8; 32],
+    pub wrap_wrap_kb: [u8; 32],
+    pub auth_salt: [u8; 32],
+    pub verify_hash: [u8; 32],
+    pub verifier_version: i32,
+    /// When the password was last set (ms); the `fxa-generation` clients read.
+    pub verifier_set_at: Millis,
+    /// Present for V2 (client salt) accounts.
+    pub v2: Option<PasswordV2>,
+    pub created_at: Millis,
+    pub locale: Option<String>,
+    pub keys_changed_at: Millis,
+    pub profile_changed_at: Millis,
+    pub disabled_at: Option<Millis>,
+    pub locked_at: Option<Millis>,
+}
+
+/// The V2 key-stretching credentials of an account (all or nothing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordV2 {
+    /// `identity.mozilla.com/picl/v1/quickStretchV2:<32 hex>`, stored verbatim.
+    pub client_salt: String,
+    pub verify_hash: [u8; 32],
+    pub wrap_wrap_kb: [u8; 32],
+}
+
+/// What every stored token has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenCore {
+    pub id_hash: TokenIdHash,
+    /// The Hawk key, sealed by the server (nonce ‖ ciphertext ‖ tag); opaque here.
+    pub auth_key_sealed: Vec<u8>,
+    pub uid: Uid,
+    pub created_at: Millis,
+}
+
+/// How a session was (or must be) confirmed; FxA's numeric codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerificationMethod {
+    Email = 0,
+    Email2fa = 1,
+    Totp2fa = 2,
+    RecoveryCode = 3,
+    Sms2fa = 4,
+}
+
+impl VerificationMethod {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    pub fn from_code(code: i32) -> Option<Self> {
+        Some(match code {
+            0 => Self::Email,
+            1 => Self::Email2fa,
+            2 => Self::Totp2fa,
+            3 => Self::RecoveryCode,
+            4 => Self::Sms2fa,
+            _ => return None,
+        })
+    }
+}
+
+/// Verification state shared by a session and the keyFetchTokens issued with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unverified {
+    /// 16 bytes; the code in the `verifyLogin` link (or the account's emailCode at sign-up).
+    pub token_verification_id: [u8; 16],
+    pub must_verify: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct UserAgentInfo {
+    pub browser: Option<String>,
+    pub browser_version: Option<String>,
+    pub os: Option<String>,
+    pub os_version: Option<String>,
+    pub device_type: Option<String>,
+    pub form_factor: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionToken {
+    pub core: TokenCore,
+    pub user_agent: UserAgentInfo,
+    pub last_access_time: Millis,
+    /// When the password was last checked on this session (ms).
+    pub auth_at: Millis,
+    /// `None` once confirmed.
+    pub unverified: Option<Unverified>,
+    /// How the session was confirmed, once it is.
+    pub verification_method: Option<VerificationMethod>,
+    pub verified_at: Option<Millis>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyFetchToken {
+    pub core: TokenCore,
+    /// `kA ‖ wrapKb` already bundled under the token's bundleKey (96 bytes).
+    pub key_bundle: Vec<u8>,
+    /// `None` when the token is usable (its session confirmed).
+    pub token_verification_id: Option<[u8; 16]>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordForgotToken {
+    pub core: TokenCore,
+    /// 16 random bytes, mailed as 32 hex characters.
+    pub pass_code: [u8; 16],
+    pub tries: i32,
+}
+
+/// The token kinds that carry nothing beyond the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlainTokenKind {
+    PasswordChange,
+    AccountReset,
+}
+
+/// Everything written when an account is created, in one transaction.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub account: Account,
+    pub session: SessionToken,
+    pub key_fetch: Vec<KeyFetchToken>,
+    /// An unverified account with the same email to delete first (FxA recreates it).
+    pub replace_uid: Option<Uid>,
+}
+
+/// What `verify_email_code` matched.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CodeOutcome {
+    /// The code was a session's tokenVerificationId; that session and its keyFetchTokens are confirmed.
+    pub session_verified: bool,
+    /// The code was the account's emailCode.
+    pub matched_email_code: bool,
+    /// The account's email went from unverified to verified.
+    pub account_newly_verified: bool,
+}
+
+impl CodeOutcome {
+    pub fn matched(&self) -> bool {
+        self.session_verified || self.matched_email_code
+    }
+}

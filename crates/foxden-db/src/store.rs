@@ -1,0 +1,152 @@
+//! The storage contract. Every backend implements [`Db`]; the contract test
+//! suite (`tests/contract.rs`) runs the same checks against each one.
+//!
+//! Methods that write several rows do so in one transaction: after an error
+//! nothing of the call is left behind.
+
+use async_trait::async_trait;
+
+use crate::model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A unique key is taken (e.g. an account with this normalized email exists).
+    #[error("duplicate record")]
+    Duplicate,
+    /// The backend failed (connection, I/O, corrupt data). The message never holds secrets.
+    #[error("storage backend failure: {0}")]
+    Backend(String),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+#[async_trait]
+pub trait Db: Send + Sync + 'static {
+    /// Cheap liveness check for `/__heartbeat__`.
+    async fn ping(&self) -> DbResult<()>;
+
+    /// Which backend this is ("sqlite" or "postgres"), for logs and health output.
+    fn backend_name(&self) -> &'static str;
+
+    // ---- accounts -------------------------------------------------------
+
+    /// Inserts the account, its session and keyFetchTokens in one transaction.
+    /// When `replace_uid` is set, that account (and all its tokens) is deleted first,
+    /// in the same transaction. `Err(Duplicate)` when the normalized email is taken.
+    async fn create_account(&self, new: &NewAccount) -> DbResult<()>;
+
+    async fn account(&self, uid: &Uid) -> DbResult<Option<Account>>;
+
+    /// Looks up by normalized (lower-cased) email.
+    async fn account_by_email(&self, normalized_email: &str) -> DbResult<Option<Account>>;
+
+    /// Deletes the account and every token it owns. Returns false if there was none.
+    async fn delete_account(&self, uid: &Uid) -> DbResult<bool>;
+
+    /// Marks the account's email verified (without touching sessions).
+    /// Returns true if it was unverified before.
+    async fn set_email_verified(&self, uid: &Uid) -> DbResult<bool>;
+
+    /// Checks a 16-byte code against the account in one transaction:
+    /// a session or keyFetchToken of `uid` whose tokenVerificationId equals `code`
+    /// is confirmed with `method` at `now` (all tokens sharing that id), and if the
+    /// code equals the account's emailCode the email is marked verified. Any match
+    /// also verifies an unverified email.
+    async fn verify_email_code(
+        &self,
+        uid: &Uid,
+        code: &[u8; 16],
+        method: VerificationMethod,
+        now: Millis,
+    ) -> DbResult<CodeOutcome>;
+
+    // ---- session tokens -------------------------------------------------
+
+    /// Inserts a session and the keyFetchTokens issued with it, in one transaction.
+    async fn create_session(
+        &self,
+        session: &SessionToken,
+        key_fetch: &[KeyFetchToken],
+    ) -> DbResult<()>;
+
+    async fn session(&self, id_hash: &TokenIdHash) -> DbResult<Option<SessionToken>>;
+
+    async fn sessions_for(&self, uid: &Uid) -> DbResult<Vec<SessionToken>>;
+
+    /// Deletes one session (and keyFetchTokens that share its verification id). False if absent.
+    async fn delete_session(&self, id_hash: &TokenIdHash) -> DbResult<bool>;
+
+    /// Records use of a session. Callers throttle this; backends just write.
+    async fn touch_session(&self, id_hash: &TokenIdHash, last_access_time: Millis) -> DbResult<()>;
+
+    /// After a password re-check: sets `auth_at`, replaces the verification state,
+    /// and inserts keyFetchTokens issued with it, in one transaction. False if the session is gone.
+    async fn reauth_session(
+        &self,
+        id_hash: &TokenIdHash,
+        auth_at: Millis,
+        unverified: Option<&Unverified>,
+        key_fetch: &[KeyFetchToken],
+    ) -> DbResult<bool>;
+
+    // ---- keyFetchTokens ------------------------------------------------
+
+    async fn key_fetch_token(&self, id_hash: &TokenIdHash) -> DbResult<Option<KeyFetchToken>>;
+
+    /// Consumes the token; true only for the one caller that deleted it.
+    async fn delete_key_fetch_token(&self, id_hash: &TokenIdHash) -> DbResult<bool>;
+
+    // ---- passwordChange and accountReset tokens -------------------------
+
+    /// Inserts the token. An accountReset token replaces any earlier one of the account.
+    async fn create_plain_token(&self, kind: PlainTokenKind, token: &TokenCore) -> DbResult<()>;
+
+    async fn plain_token(
+        &self,
+        kind: PlainTokenKind,
+        id_hash: &TokenIdHash,
+    ) -> DbResult<Option<TokenCore>>;
+
+    /// Consumes the token; true only for the one caller that deleted it.
+    async fn delete_plain_token(
+        &self,
+        kind: PlainTokenKind,
+        id_hash: &TokenIdHash,
+    ) -> DbResult<bool>;
+
+    // ---- passwordForgot tokens -----------------------------------------
+
+    /// Inserts the token, replacing any earlier one of the account (one per uid).
+    async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()>;
+
+    async fn password_forgot_token(
+        &self,
+        id_hash: &TokenIdHash,
+    ) -> DbResult<Option<PasswordForgotToken>>;
+
+    /// Uses up one try; at zero tries left the token is deleted.
+    /// Returns the tries left, or None if the token is gone.
+    async fn spend_password_forgot_try(&self, id_hash: &TokenIdHash) -> DbResult<Option<i32>>;
+
+    /// Swaps the passwordForgot token for an accountReset token in one transaction.
+    /// False (and nothing written) if the forgot token is already gone.
+    async fn exchange_forgot_for_reset(
+        &self,
+        forgot_id_hash: &TokenIdHash,
+        reset: &TokenCore,
+    ) -> DbResult<bool>;
+
+    // ---- housekeeping ---------------------------------------------------
+
+    /// Deletes tokens created before the given cut-offs; returns how many rows went.
+    async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64>;
+}
+
+/// Creation times before which each token kind is expired.
+#[derive(Clone, Copy, Debug)]
+pub struct PruneCutoffs {
+    pub session: Option<Millis>,
+    pub password_change: Millis,
+    pub password_forgot: Millis,
+    pub account_reset: Millis,
+}
