@@ -28,6 +28,10 @@ pub trait Db: Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for logs and health output.
     fn backend_name(&self) -> &'static str;
 
+    /// Applies pending schema migrations (idempotent; safe to run from several
+    /// processes at once). Call it once at start-up, before serving.
+    async fn migrate(&self) -> DbResult<()>;
+
     // ---- accounts -------------------------------------------------------
 
     /// Inserts the account, its session and keyFetchTokens in one transaction.
@@ -81,6 +85,8 @@ pub trait Db: Send + Sync + 'static {
 
     /// After a password re-check: sets `auth_at`, replaces the verification state,
     /// and inserts keyFetchTokens issued with it, in one transaction. False if the session is gone.
+    /// With `Some(unverified)` the session's earlier `verification_method`/`verified_at` are
+    /// cleared (it must be confirmed again); with `None` they are kept.
     async fn reauth_session(
         &self,
         id_hash: &TokenIdHash,

@@ -1,1 +1,118 @@
+//! foxden: a Firefox Accounts server. `Application::build` wires settings,
+//! storage, mail and routes; `main.rs` and the tests both use it.
 
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod extract;
+pub mod files;
+mod http;
+pub mod mail;
+pub mod service;
+pub mod settings;
+pub mod state;
+pub mod validate;
+
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::service::password::PasswordPool;
+use crate::settings::Settings;
+use crate::state::{AppState, Shared};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Prepares the data folder and secret, connects and migrates the database,
+    /// and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, String> {
+        let state = build_state(settings).await?;
+        let listener = TcpListener::bind(state.settings.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", state.settings.listen))?;
+        let router = http::router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        use axum::serve::ListenerExt;
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Everything but the listener: used by `serve` and by CLI commands.
+pub async fn build_state(settings: Settings) -> Result<AppState, String> {
+    files::create_private_dir(&settings.data_dir).map_err(|e| {
+        format!(
+            "cannot create data folder {}: {e}",
+            settings.data_dir.display()
+        )
+    })?;
+    let secret = files::load_or_create_secret(&settings.data_dir.join("server-secret.key"))
+        .map_err(|e| format!("cannot read or create the server secret: {e}"))?;
+    let mut seal_key = [0u8; 32];
+    foxden_crypto::hkdf::hkdf_sha256(&secret, None, b"foxden/v1/token-key-seal", &mut seal_key);
+    let db = connect_db(&settings.database_url).await?;
+    let mailer = mail::from_settings(
+        settings.smtp_url.as_deref(),
+        &settings.mail_from,
+        &settings.data_dir,
+    )?;
+    let hawk_port = settings.hawk_port()?;
+    Ok(AppState::new(Shared {
+        db,
+        sealer: foxden_crypto::sealed::SecretBox::new(&seal_key),
+        passwords: PasswordPool::new(settings.scrypt_workers, settings.scrypt_queue),
+        mailer,
+        hawk_host: settings.hawk_host(),
+        hawk_port,
+        settings,
+    }))
+}
+
+pub async fn connect_db(url: &str) -> Result<Arc<dyn foxden_db::Db>, String> {
+    let db = foxden_db::connect(url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("database migration failed: {e}"))?;
+    Ok(db)
+}
+
+/// Logs to stderr, pretty or JSON; `RUST_LOG` filters (default `info`).
+pub fn init_logging(format: settings::LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        settings::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        settings::LogFormat::Pretty => builder.try_init(),
+    };
+}

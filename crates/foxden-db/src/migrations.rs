@@ -1,0 +1,153 @@
+//! The schema, as one ordered list of numbered migrations shared by both backends.
+//!
+//! Each migration is written once, in PostgreSQL's type names (`BYTEA`, `BIGINT`,
+//! `INTEGER`, `BOOLEAN`, `TEXT`); [`for_sqlite`] maps those to SQLite's storage
+//! classes. So the two schemas have the same tables, columns, keys and indexes by
+//! construction, and cannot drift apart. Backends apply the pending ones in one
+//! transaction and record each in `schema_migrations(version, applied_at)`.
+//!
+//! Never edit a migration that has shipped: append a new one.
+
+/// One schema step.
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    /// Statements separated by `;`, PostgreSQL type names.
+    pub sql: &'static str,
+}
+
+/// The table that records applied migrations (same on both backends).
+pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT NOT NULL PRIMARY KEY,
+    applied_at BIGINT NOT NULL
+)";
+
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts and tokens",
+    sql: "
+CREATE TABLE accounts (
+    uid BYTEA NOT NULL PRIMARY KEY,
+    email TEXT NOT NULL,
+    normalized_email TEXT NOT NULL UNIQUE,
+    email_code BYTEA NOT NULL,
+    email_verified BOOLEAN NOT NULL,
+    ka BYTEA NOT NULL,
+    wrap_wrap_kb BYTEA NOT NULL,
+    auth_salt BYTEA NOT NULL,
+    verify_hash BYTEA NOT NULL,
+    verifier_version INTEGER NOT NULL,
+    verifier_set_at BIGINT NOT NULL,
+    client_salt TEXT,
+    verify_hash_v2 BYTEA,
+    wrap_wrap_kb_v2 BYTEA,
+    created_at BIGINT NOT NULL,
+    locale TEXT,
+    keys_changed_at BIGINT NOT NULL,
+    profile_changed_at BIGINT NOT NULL,
+    disabled_at BIGINT,
+    locked_at BIGINT
+);
+CREATE TABLE session_tokens (
+    id_hash BYTEA NOT NULL PRIMARY KEY,
+    auth_key_sealed BYTEA NOT NULL,
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    ua_browser TEXT,
+    ua_browser_version TEXT,
+    ua_os TEXT,
+    ua_os_version TEXT,
+    ua_device_type TEXT,
+    ua_form_factor TEXT,
+    last_access_time BIGINT NOT NULL,
+    auth_at BIGINT NOT NULL,
+    token_verification_id BYTEA,
+    must_verify BOOLEAN NOT NULL,
+    verification_method INTEGER,
+    verified_at BIGINT
+);
+CREATE INDEX session_tokens_uid_tvid ON session_tokens (uid, token_verification_id);
+CREATE TABLE key_fetch_tokens (
+    id_hash BYTEA NOT NULL PRIMARY KEY,
+    auth_key_sealed BYTEA NOT NULL,
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    key_bundle BYTEA NOT NULL,
+    token_verification_id BYTEA
+);
+CREATE INDEX key_fetch_tokens_uid_tvid ON key_fetch_tokens (uid, token_verification_id);
+CREATE TABLE password_change_tokens (
+    id_hash BYTEA NOT NULL PRIMARY KEY,
+    auth_key_sealed BYTEA NOT NULL,
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX password_change_tokens_uid ON password_change_tokens (uid);
+CREATE TABLE account_reset_tokens (
+    id_hash BYTEA NOT NULL PRIMARY KEY,
+    auth_key_sealed BYTEA NOT NULL,
+    uid BYTEA NOT NULL UNIQUE REFERENCES accounts (uid) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE password_forgot_tokens (
+    id_hash BYTEA NOT NULL PRIMARY KEY,
+    auth_key_sealed BYTEA NOT NULL,
+    uid BYTEA NOT NULL UNIQUE REFERENCES accounts (uid) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    pass_code BYTEA NOT NULL,
+    tries INTEGER NOT NULL
+)
+",
+}];
+
+/// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and
+/// `BOOLEAN` → `INTEGER`). Whole words only.
+pub(crate) fn for_sqlite(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(match word.as_str() {
+            "BYTEA" => "BLOB",
+            "BIGINT" | "BOOLEAN" => "INTEGER",
+            other => other,
+        });
+        word.clear();
+    };
+    for c in sql.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The statements of a migration, without empty ones.
+pub(crate) fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_strictly_increasing() {
+        assert!(MIGRATIONS.windows(2).all(|w| w[0].version < w[1].version));
+        assert!(MIGRATIONS
+            .iter()
+            .all(|m| m.version > 0 && !m.name.is_empty()));
+    }
+
+    #[test]
+    fn sqlite_types_are_mapped_by_whole_word() {
+        let sql = for_sqlite("a BYTEA, b BIGINT, c BOOLEAN, d INTEGER, bytea_x BYTEA2");
+        assert_eq!(
+            sql,
+            "a BLOB, b INTEGER, c INTEGER, d INTEGER, bytea_x BYTEA2"
+        );
+    }
+}

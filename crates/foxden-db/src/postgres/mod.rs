@@ -1,0 +1,186 @@
+//! The PostgreSQL backend: tokio-postgres behind a deadpool pool, no TLS.
+//!
+//! Multi-row writes run in a transaction (READ COMMITTED; the row locks taken
+//! by `UPDATE`/`DELETE … RETURNING` make single-use consumption exact).
+//! Statements are prepared once per pooled connection (`prepare_cached`).
+
+mod accounts;
+mod db;
+mod rows;
+mod tokens;
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use crate::migrations::{self, MIGRATIONS};
+use crate::store::{DbError, DbResult};
+use rows::pg_err;
+
+/// Connections per process unless told otherwise.
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// The PostgreSQL implementation of [`crate::Db`]. Cheap to clone.
+#[derive(Clone)]
+pub struct PostgresDb {
+    pool: Pool,
+}
+
+impl PostgresDb {
+    /// Connects with [`DEFAULT_POOL_SIZE`] connections. Does not migrate: call [`Self::migrate`].
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        Self::connect_with_pool_size(url, DEFAULT_POOL_SIZE).await
+    }
+
+    /// Parses the URL (libpq style, e.g. `postgres://user:pw@host:5432/db?options=…`),
+    /// builds the pool and checks that one connection works. Errors never hold the password.
+    pub async fn connect_with_pool_size(url: &str, max_size: usize) -> DbResult<Self> {
+        let secret = url_password(url);
+        let scrubbed = |e: DbError| match e {
+            DbError::Backend(msg) => DbError::Backend(scrub(msg, secret.as_deref())),
+            other => other,
+        };
+        let config: tokio_postgres::Config = url.parse().map_err(|e| scrubbed(pg_err(e)))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(Duration::from_secs(10)))
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .build()
+            .map_err(|e| DbError::Backend(format!("postgres pool: {e}")))?;
+        let db = Self { pool };
+        drop(db.client().await.map_err(scrubbed)?);
+        Ok(db)
+    }
+
+    pub(crate) async fn client(&self) -> DbResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => pg_err(e),
+            other => DbError::Backend(format!("postgres pool: {other}")),
+        })
+    }
+
+    /// Applies pending migrations in one transaction, serialised across processes by an
+    /// advisory lock (per schema, so separate schemas migrate independently).
+    pub async fn migrate(&self) -> DbResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_err)?;
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(hashtext('foxden-migrations'), \
+             hashtext(COALESCE(current_schema(), '')))",
+        )
+        .await
+        .map_err(pg_err)?;
+        tx.batch_execute(migrations::CREATE_MIGRATIONS_TABLE)
+            .await
+            .map_err(pg_err)?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+                &[],
+            )
+            .await
+            .map_err(pg_err)?
+            .get(0);
+        if let Some(last) = MIGRATIONS.last() {
+            if current > last.version {
+                tracing::warn!(
+                    current,
+                    known = last.version,
+                    "database schema is newer than this build"
+                );
+            }
+        }
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            for stmt in migrations::statements(m.sql) {
+                tx.batch_execute(stmt).await.map_err(pg_err)?;
+            }
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[&m.version, &crate::now_millis()],
+            )
+            .await
+            .map_err(pg_err)?;
+            tracing::info!(
+                version = m.version,
+                name = m.name,
+                "applied postgres migration"
+            );
+        }
+        tx.commit().await.map_err(pg_err)
+    }
+}
+
+/// The password in a `scheme://user:password@host…` URL, raw and percent-decoded.
+fn url_password(url: &str) -> Option<Vec<String>> {
+    let rest = &url[url.find("://")? + 3..];
+    let userinfo = &rest[..rest.rfind('@')?];
+    let raw = &userinfo[userinfo.find(':')? + 1..];
+    if raw.is_empty() {
+        return None;
+    }
+    Some(vec![raw.to_owned(), percent_decode(raw)])
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Replaces every occurrence of the secrets in `msg`.
+fn scrub(mut msg: String, secrets: Option<&[String]>) -> String {
+    for s in secrets.unwrap_or_default().iter().filter(|s| !s.is_empty()) {
+        msg = msg.replace(s.as_str(), "***");
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_scrubs_the_password() {
+        let pw = url_password("postgres://bob:s%40cret:x@db:5432/foxden").unwrap();
+        assert_eq!(pw, ["s%40cret:x", "s@cret:x"]);
+        let msg = scrub("failed for s@cret:x and s%40cret:x".into(), Some(&pw));
+        assert_eq!(msg, "failed for *** and ***");
+        assert_eq!(url_password("postgres://bob@db/foxden"), None);
+        assert_eq!(url_password("postgres://db/foxden"), None);
+    }
+
+    #[tokio::test]
+    async fn bad_urls_do_not_leak_the_password() {
+        let url = "postgres://bob:hunter2@127.0.0.1:1/x?nonsense=hunter2";
+        let err = PostgresDb::connect(url).await.err().unwrap().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        let url = "postgres://bob:hunter2@127.0.0.1:1/x";
+        let err = PostgresDb::connect(url).await.err().unwrap().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

@@ -1,0 +1,180 @@
+//! [`Db`] for [`SqliteDb`]: reads go to the reader pool, writes to the writer's
+//! `IMMEDIATE` transaction.
+
+use async_trait::async_trait;
+
+use super::{accounts as acc, tokens as tok, SqliteDb};
+use crate::cols::plain_sql;
+use crate::model::*;
+use crate::store::{Db, DbResult, PruneCutoffs};
+
+#[async_trait]
+impl Db for SqliteDb {
+    async fn ping(&self) -> DbResult<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(super::rows::sql_err)
+        })
+        .await
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        SqliteDb::migrate(self).await
+    }
+
+    async fn create_account(&self, new: &NewAccount) -> DbResult<()> {
+        let new = new.clone();
+        self.write(move |tx| acc::create_account(tx, &new)).await
+    }
+
+    async fn account(&self, uid: &Uid) -> DbResult<Option<Account>> {
+        let uid = *uid;
+        self.read(move |c| acc::account(c, &uid)).await
+    }
+
+    async fn account_by_email(&self, normalized_email: &str) -> DbResult<Option<Account>> {
+        let email = normalized_email.to_owned();
+        self.read(move |c| acc::account_by_email(c, &email)).await
+    }
+
+    async fn delete_account(&self, uid: &Uid) -> DbResult<bool> {
+        let uid = *uid;
+        self.write(move |tx| acc::delete_account(tx, &uid)).await
+    }
+
+    async fn set_email_verified(&self, uid: &Uid) -> DbResult<bool> {
+        let uid = *uid;
+        self.write(move |tx| acc::set_email_verified(tx, &uid))
+            .await
+    }
+
+    async fn verify_email_code(
+        &self,
+        uid: &Uid,
+        code: &[u8; 16],
+        method: VerificationMethod,
+        now: Millis,
+    ) -> DbResult<CodeOutcome> {
+        let (uid, code) = (*uid, *code);
+        self.write(move |tx| acc::verify_email_code(tx, &uid, &code, method, now))
+            .await
+    }
+
+    async fn create_session(
+        &self,
+        session: &SessionToken,
+        key_fetch: &[KeyFetchToken],
+    ) -> DbResult<()> {
+        let (session, key_fetch) = (session.clone(), key_fetch.to_vec());
+        self.write(move |tx| tok::create_session(tx, &session, &key_fetch))
+            .await
+    }
+
+    async fn session(&self, id_hash: &TokenIdHash) -> DbResult<Option<SessionToken>> {
+        let id = *id_hash;
+        self.read(move |c| tok::session(c, &id)).await
+    }
+
+    async fn sessions_for(&self, uid: &Uid) -> DbResult<Vec<SessionToken>> {
+        let uid = *uid;
+        self.read(move |c| tok::sessions_for(c, &uid)).await
+    }
+
+    async fn delete_session(&self, id_hash: &TokenIdHash) -> DbResult<bool> {
+        let id = *id_hash;
+        self.write(move |tx| tok::delete_session(tx, &id)).await
+    }
+
+    async fn touch_session(&self, id_hash: &TokenIdHash, last_access_time: Millis) -> DbResult<()> {
+        let id = *id_hash;
+        self.write(move |tx| tok::touch_session(tx, &id, last_access_time))
+            .await
+    }
+
+    async fn reauth_session(
+        &self,
+        id_hash: &TokenIdHash,
+        auth_at: Millis,
+        unverified: Option<&Unverified>,
+        key_fetch: &[KeyFetchToken],
+    ) -> DbResult<bool> {
+        let (id, unverified, key_fetch) = (*id_hash, unverified.cloned(), key_fetch.to_vec());
+        self.write(move |tx| tok::reauth_session(tx, &id, auth_at, unverified.as_ref(), &key_fetch))
+            .await
+    }
+
+    async fn key_fetch_token(&self, id_hash: &TokenIdHash) -> DbResult<Option<KeyFetchToken>> {
+        let id = *id_hash;
+        self.read(move |c| tok::key_fetch_token(c, &id)).await
+    }
+
+    async fn delete_key_fetch_token(&self, id_hash: &TokenIdHash) -> DbResult<bool> {
+        let id = *id_hash;
+        self.write(move |tx| {
+            tok::delete_by_id(tx, "DELETE FROM key_fetch_tokens WHERE id_hash = ?1", &id)
+        })
+        .await
+    }
+
+    async fn create_plain_token(&self, kind: PlainTokenKind, token: &TokenCore) -> DbResult<()> {
+        let token = token.clone();
+        self.write(move |tx| tok::create_plain_token(tx, kind, &token))
+            .await
+    }
+
+    async fn plain_token(
+        &self,
+        kind: PlainTokenKind,
+        id_hash: &TokenIdHash,
+    ) -> DbResult<Option<TokenCore>> {
+        let id = *id_hash;
+        self.read(move |c| tok::plain_token(c, kind, &id)).await
+    }
+
+    async fn delete_plain_token(
+        &self,
+        kind: PlainTokenKind,
+        id_hash: &TokenIdHash,
+    ) -> DbResult<bool> {
+        let id = *id_hash;
+        let sql = plain_sql!(kind, "DELETE FROM " ; " WHERE id_hash = ?1");
+        self.write(move |tx| tok::delete_by_id(tx, sql, &id)).await
+    }
+
+    async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()> {
+        let token = token.clone();
+        self.write(move |tx| tok::create_forgot(tx, &token)).await
+    }
+
+    async fn password_forgot_token(
+        &self,
+        id_hash: &TokenIdHash,
+    ) -> DbResult<Option<PasswordForgotToken>> {
+        let id = *id_hash;
+        self.read(move |c| tok::forgot(c, &id)).await
+    }
+
+    async fn spend_password_forgot_try(&self, id_hash: &TokenIdHash) -> DbResult<Option<i32>> {
+        let id = *id_hash;
+        self.write(move |tx| tok::spend_forgot_try(tx, &id)).await
+    }
+
+    async fn exchange_forgot_for_reset(
+        &self,
+        forgot_id_hash: &TokenIdHash,
+        reset: &TokenCore,
+    ) -> DbResult<bool> {
+        let (id, reset) = (*forgot_id_hash, reset.clone());
+        self.write(move |tx| tok::exchange_forgot(tx, &id, &reset))
+            .await
+    }
+
+    async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64> {
+        let cutoffs = *cutoffs;
+        self.write(move |tx| tok::prune(tx, &cutoffs)).await
+    }
+}

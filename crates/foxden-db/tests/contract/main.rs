@@ -1,0 +1,73 @@
+//! The storage contract suite: every case below runs on SQLite (a fresh file per
+//! case) and on PostgreSQL (a fresh schema per case) when
+//! `FOXDEN_TEST_POSTGRES_URL` is set, e.g.
+//! `FOXDEN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo test -p foxden-db`.
+//! Without it the PostgreSQL cases print that they were skipped and pass.
+
+mod accounts;
+mod backend;
+mod fixtures;
+mod harness;
+mod sessions;
+mod tokens;
+mod verify;
+
+/// Declares each case once per backend: `on_sqlite::<case>` and `on_postgres::<case>`.
+macro_rules! contract_cases {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    crate::harness::on_sqlite(crate::$module::$case).await
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    crate::harness::on_postgres(crate::$module::$case).await
+                }
+            )*
+        }
+    };
+}
+
+contract_cases! {
+    accounts::ping_name_and_repeat_migrate,
+    accounts::account_round_trip_v1_all_none,
+    accounts::account_round_trip_v2_all_some,
+    accounts::missing_account,
+    accounts::duplicate_email_writes_nothing,
+    accounts::duplicate_uid_or_session_writes_nothing,
+    accounts::replace_uid_recreates_account,
+    accounts::replace_uid_rolls_back_on_duplicate,
+    accounts::delete_account_cascades,
+    accounts::set_email_verified_reports_change,
+    verify::verify_with_session_code,
+    verify::verify_with_email_code_only,
+    verify::verify_with_signup_code_matches_both,
+    verify::verify_with_wrong_code_changes_nothing,
+    verify::verify_is_scoped_to_the_account,
+    verify::verify_session_on_verified_account,
+    verify::verify_key_fetch_only_code,
+    sessions::sessions_round_trip_in_order,
+    sessions::create_session_duplicate_writes_nothing,
+    sessions::create_session_needs_the_account,
+    sessions::delete_session_takes_its_key_fetch_tokens,
+    sessions::concurrent_session_deletes_have_one_winner,
+    sessions::touch_session_sets_last_access,
+    sessions::reauth_replaces_verification_state,
+    sessions::reauth_of_missing_session_writes_nothing,
+    sessions::key_fetch_token_is_single_use,
+    tokens::plain_tokens_round_trip_and_are_single_use,
+    tokens::account_reset_replaces_password_change_accumulates,
+    tokens::password_forgot_round_trip_and_replace,
+    tokens::password_forgot_tries_count_down_to_deletion,
+    tokens::concurrent_tries_are_counted_exactly,
+    tokens::exchange_forgot_for_reset_is_atomic,
+    tokens::concurrent_exchanges_have_one_winner,
+    tokens::exchange_for_another_account_writes_nothing,
+    tokens::prune_expired_by_creation_time,
+}

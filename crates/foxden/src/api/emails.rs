@@ -1,0 +1,141 @@
+//! `/recovery_email/*`: status, verify_code, resend_code.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use foxden_db::VerificationMethod;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::SessionAuth;
+use crate::clock::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::service::verification::{self, is_fully_verified, LinkParams};
+use crate::state::AppState;
+use crate::validate::{Bounded, Service};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/recovery_email/status", get(status))
+        .route("/recovery_email/verify_code", post(verify_code))
+        .route("/recovery_email/resend_code", post(resend_code))
+}
+
+async fn status(State(state): State<AppState>, auth: SessionAuth) -> ApiResult<Json<Value>> {
+    let account = state
+        .db
+        .account(&auth.token.core.uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    Ok(Json(json!({
+        "email": account.email,
+        "verified": is_fully_verified(&account, &auth.token),
+        "sessionVerified": auth.token.unverified.is_none(),
+        "emailVerified": account.email_verified,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyCodeBody {
+    uid: crate::validate::Hex<16>,
+    code: crate::validate::Hex<16>,
+    #[serde(rename = "service")]
+    _service: Option<Service>,
+    #[serde(rename = "reminder")]
+    _reminder: Option<Bounded<16>>,
+    #[serde(rename = "type")]
+    kind: Option<Bounded<32>>,
+    #[serde(rename = "marketingOptIn")]
+    _marketing_opt_in: Option<bool>,
+    #[serde(rename = "newsletters")]
+    _newsletters: Option<Vec<String>>,
+    #[serde(rename = "style")]
+    _style: Option<Bounded<16>>,
+}
+
+async fn verify_code(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<VerifyCodeBody>,
+) -> ApiResult<Json<Value>> {
+    if body.kind.as_ref().is_some_and(|k| k.0 == "secondary") {
+        return Err(ApiError::FeatureNotEnabled);
+    }
+    if state.db.account(&body.uid.0).await?.is_none() {
+        return Err(ApiError::UnknownAccount { email: None });
+    }
+    let outcome = state
+        .db
+        .verify_email_code(
+            &body.uid.0,
+            &body.code.0,
+            VerificationMethod::Email,
+            now_ms(),
+        )
+        .await?;
+    if !outcome.matched() {
+        return Err(ApiError::InvalidVerificationCode);
+    }
+    if outcome.account_newly_verified {
+        tracing::info!(uid = %hex::encode(body.uid.0), "account email verified");
+    }
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+struct ResendQuery {
+    service: Option<Service>,
+    #[serde(rename = "type")]
+    _kind: Option<Bounded<32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResendBody {
+    email: Option<crate::validate::Email>,
+    service: Option<Service>,
+    redirect_to: Option<Bounded<2048>>,
+    resume: Option<Bounded<2048>>,
+}
+
+/// Sends the same code again: the account's emailCode while the email is
+/// unverified, else the session's sign-in code while the session is unconfirmed.
+async fn resend_code(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiQuery(query): ApiQuery<ResendQuery>,
+    ApiJson(body): ApiJson<ResendBody>,
+) -> ApiResult<Json<Value>> {
+    let account = state
+        .db
+        .account(&auth.token.core.uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    if let Some(email) = &body.email {
+        if email.normalized() != account.normalized_email {
+            return Err(ApiError::CannotResendToUnownedEmail);
+        }
+    }
+    let links = LinkParams {
+        service: body
+            .service
+            .or(query.service)
+            .map(|s| s.0)
+            .unwrap_or_default(),
+        redirect_to: body.redirect_to.map(|r| r.0).unwrap_or_default(),
+        resume: body.resume.map(|r| r.0).unwrap_or_default(),
+    };
+    if !account.email_verified {
+        verification::send_account_verification(&state, &account, &links).await?;
+    } else if let Some(unverified) = &auth.token.unverified {
+        verification::send_login_verification(
+            &state,
+            &account,
+            &unverified.token_verification_id,
+            &links,
+        )
+        .await?;
+    }
+    Ok(Json(json!({})))
+}

@@ -1,0 +1,19 @@
+//! The FxA routes, one file per group, mounted under `/v1`.
+
+mod account;
+mod emails;
+mod misc;
+pub mod ops;
+mod session;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn v1_routes() -> Router<AppState> {
+    Router::new()
+        .merge(account::routes())
+        .merge(session::routes())
+        .merge(emails::routes())
+        .merge(misc::routes())
+}

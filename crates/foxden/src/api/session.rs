@@ -1,0 +1,127 @@
+//! `/session/*`: status, duplicate, reauth, destroy.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use foxden_crypto::random;
+use foxden_crypto::token::TokenKind;
+use foxden_db::{SessionToken, Unverified};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::account::{merge, KeysQuery, LoginBody};
+use crate::auth::SessionAuth;
+use crate::clock::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::service::signin::{self, Credentials};
+use crate::service::tokens::Minted;
+use crate::service::verification::session_verification;
+use crate::state::AppState;
+use crate::validate::{Bounded, Hex};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/session/status", get(status))
+        .route("/session/duplicate", post(duplicate))
+        .route("/session/reauth", post(reauth))
+        .route("/session/destroy", post(destroy))
+}
+
+async fn status(auth: SessionAuth) -> Json<Value> {
+    let state = if auth.token.unverified.is_none() {
+        "verified"
+    } else {
+        "unverified"
+    };
+    Json(json!({ "state": state, "uid": hex::encode(auth.token.core.uid) }))
+}
+
+#[derive(Deserialize)]
+struct DuplicateBody {
+    #[serde(rename = "reason")]
+    _reason: Option<Bounded<16>>,
+}
+
+/// A new session with the same state (createdAt and authAt included) but its own
+/// verification code.
+async fn duplicate(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiJson(_): ApiJson<DuplicateBody>,
+) -> ApiResult<Json<Value>> {
+    let original = auth.token;
+    let account = state
+        .db
+        .account(&original.core.uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    let minted = Minted::new(TokenKind::Session);
+    let copy = SessionToken {
+        core: minted.core(&state, original.core.uid, original.core.created_at),
+        unverified: original.unverified.as_ref().map(|u| Unverified {
+            token_verification_id: random::bytes::<16>(),
+            must_verify: u.must_verify,
+        }),
+        last_access_time: now_ms(),
+        ..original.clone()
+    };
+    state.db.create_session(&copy, &[]).await?;
+    let mut out = Map::new();
+    out.insert("uid".into(), json!(hex::encode(copy.core.uid)));
+    out.insert("sessionToken".into(), json!(minted.hex()));
+    out.insert("authAt".into(), json!(copy.auth_at / 1000));
+    merge(&mut out, &session_verification(&account, &copy));
+    Ok(Json(Value::Object(out)))
+}
+
+async fn reauth(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiQuery(query): ApiQuery<KeysQuery>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Json<Value>> {
+    let parts = body.into_parts(&query);
+    if parts.wants_unbuilt_feature {
+        return Err(ApiError::FeatureNotEnabled);
+    }
+    let creds = Credentials {
+        email: parts.email,
+        auth_pw: parts.auth_pw,
+    };
+    let done = signin::reauth(&state, &auth.token, creds, query.keys, &parts.links).await?;
+    let mut out = Map::new();
+    out.insert("uid".into(), json!(hex::encode(done.uid)));
+    if let Some((field, token)) = done.key_fetch {
+        out.insert(field.into(), json!(token));
+    }
+    out.insert("authAt".into(), json!(done.auth_at_secs));
+    out.insert("metricsEnabled".into(), json!(true));
+    merge(&mut out, &done.verification);
+    Ok(Json(Value::Object(out)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DestroyBody {
+    custom_session_token: Option<Hex<32>>,
+}
+
+async fn destroy(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiJson(body): ApiJson<DestroyBody>,
+) -> ApiResult<Json<Value>> {
+    let target = match body.custom_session_token {
+        None => auth.token.core.id_hash,
+        Some(id) => {
+            let id_hash = foxden_crypto::sha256(&id.0);
+            match state.db.session(&id_hash).await? {
+                Some(other) if other.core.uid == auth.token.core.uid => id_hash,
+                _ => return Err(ApiError::InvalidToken),
+            }
+        }
+    };
+    state.db.delete_session(&target).await?;
+    Ok(Json(json!({})))
+}

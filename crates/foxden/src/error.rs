@@ -1,0 +1,274 @@
+//! One error type for the whole API, keyed by FxA errno. Every variant renders as
+//! FxA's JSON body `{code, errno, error, message, info, …extras}` with the
+//! status code, message and extra fields Mozilla's auth-server uses.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+pub const INFO_URL: &str =
+    "https://github.com/mozilla/fxa/blob/main/packages/fxa-auth-server/docs/api.md#response-format";
+
+/// Where a validation failure was found (`validation.source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Payload,
+    Query,
+    Params,
+    Headers,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Payload => "payload",
+            Source::Query => "query",
+            Source::Params => "params",
+            Source::Headers => "headers",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("account exists")]
+    AccountExists { email: String },
+    #[error("unknown account")]
+    UnknownAccount { email: Option<String> },
+    #[error("incorrect password")]
+    IncorrectPassword { email: String },
+    #[error("unverified account")]
+    UnverifiedAccount,
+    #[error("invalid verification code")]
+    InvalidVerificationCode,
+    #[error("invalid JSON")]
+    InvalidJson,
+    #[error("invalid parameter {keys:?}")]
+    InvalidParameter { origin: Source, keys: Vec<String> },
+    #[error("missing parameter {param}")]
+    MissingParameter { origin: Source, param: String },
+    #[error("invalid request signature")]
+    InvalidSignature(&'static str),
+    #[error("invalid token")]
+    InvalidToken,
+    #[error("invalid timestamp")]
+    InvalidTimestamp,
+    #[error("missing content-length")]
+    MissingContentLength,
+    #[error("request body too large")]
+    RequestTooLarge,
+    #[error("invalid nonce")]
+    InvalidNonce,
+    #[error("endpoint gone")]
+    Gone,
+    #[error("incorrect email case")]
+    IncorrectEmailCase { email: String },
+    #[error("account must be reset")]
+    MustResetAccount { email: String },
+    #[error("unverified session")]
+    UnverifiedSession,
+    #[error("cannot login with this email")]
+    CannotLoginWithEmail,
+    #[error("cannot resend to an unowned email")]
+    CannotResendToUnownedEmail,
+    #[error("failed to send email")]
+    FailedToSendEmail,
+    #[error("server busy")]
+    ServerBusy { retry_after: u64 },
+    #[error("feature not enabled")]
+    FeatureNotEnabled,
+    #[error("backend service failure")]
+    BackendFailure,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("unexpected error")]
+    Unexpected,
+}
+
+impl ApiError {
+    pub fn errno(&self) -> u32 {
+        use ApiError::*;
+        match self {
+            AccountExists { .. } => 101,
+            UnknownAccount { .. } => 102,
+            IncorrectPassword { .. } => 103,
+            UnverifiedAccount => 104,
+            InvalidVerificationCode => 105,
+            InvalidJson => 106,
+            InvalidParameter { .. } => 107,
+            MissingParameter { .. } => 108,
+            InvalidSignature(_) => 109,
+            InvalidToken => 110,
+            InvalidTimestamp => 111,
+            MissingContentLength => 112,
+            RequestTooLarge => 113,
+            InvalidNonce => 115,
+            Gone => 116,
+            IncorrectEmailCase { .. } => 120,
+            MustResetAccount { .. } => 126,
+            UnverifiedSession => 138,
+            CannotLoginWithEmail => 149,
+            CannotResendToUnownedEmail => 150,
+            FailedToSendEmail => 151,
+            ServerBusy { .. } => 201,
+            FeatureNotEnabled => 202,
+            BackendFailure => 203,
+            NotFound | MethodNotAllowed | Unexpected => 999,
+        }
+    }
+
+    fn status_error_message(&self) -> (StatusCode, &'static str, String) {
+        use ApiError::*;
+        let bad = |m: &str| (StatusCode::BAD_REQUEST, "Bad Request", m.to_string());
+        let unauthorized = |m: &str| (StatusCode::UNAUTHORIZED, "Unauthorized", m.to_string());
+        match self {
+            AccountExists { .. } => bad("Account already exists"),
+            UnknownAccount { .. } => bad("Unknown account"),
+            IncorrectPassword { .. } => bad("Incorrect password"),
+            UnverifiedAccount => bad("Unconfirmed account"),
+            InvalidVerificationCode => bad("Invalid verification code"),
+            InvalidJson => bad("Invalid JSON in request body"),
+            InvalidParameter { origin, .. } => bad(&format!(
+                "Invalid parameter in request {}",
+                body_word(*origin)
+            )),
+            MissingParameter { origin, param } => bad(&format!(
+                "Missing parameter in request {}: {param}",
+                body_word(*origin)
+            )),
+            InvalidSignature(m) => unauthorized(m),
+            InvalidToken => unauthorized("Invalid authentication token in request signature"),
+            InvalidTimestamp => unauthorized("Invalid timestamp in request signature"),
+            MissingContentLength => (
+                StatusCode::LENGTH_REQUIRED,
+                "Length Required",
+                "Missing content-length header".into(),
+            ),
+            RequestTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request Entity Too Large",
+                "Request body too large".into(),
+            ),
+            InvalidNonce => unauthorized("Invalid nonce in request signature"),
+            Gone => (
+                StatusCode::GONE,
+                "Gone",
+                "This endpoint is no longer supported".into(),
+            ),
+            IncorrectEmailCase { .. } => bad("Incorrect email case"),
+            MustResetAccount { .. } => bad("Account must be reset"),
+            UnverifiedSession => bad("Unconfirmed session"),
+            CannotLoginWithEmail => bad("This email can not currently be used to login"),
+            CannotResendToUnownedEmail => {
+                bad("Can not resend email code to an email that does not belong to this account")
+            }
+            FailedToSendEmail => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unprocessable Entity",
+                "Failed to send email".into(),
+            ),
+            ServerBusy { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "Service unavailable".into(),
+            ),
+            FeatureNotEnabled => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Feature not enabled",
+                "Feature not enabled".into(),
+            ),
+            BackendFailure => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                "A backend service request failed.".into(),
+            ),
+            NotFound => (StatusCode::NOT_FOUND, "Not Found", "Not Found".into()),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                "Method Not Allowed".into(),
+            ),
+            Unexpected => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                "Unspecified error".into(),
+            ),
+        }
+    }
+
+    fn extras(&self, body: &mut Map<String, Value>) {
+        use ApiError::*;
+        match self {
+            AccountExists { email }
+            | IncorrectPassword { email }
+            | IncorrectEmailCase { email }
+            | MustResetAccount { email } => {
+                body.insert("email".into(), json!(email));
+            }
+            UnknownAccount { email: Some(email) } => {
+                body.insert("email".into(), json!(email));
+            }
+            InvalidParameter { origin, keys } => {
+                body.insert(
+                    "validation".into(),
+                    json!({"source": origin.as_str(), "keys": keys}),
+                );
+            }
+            MissingParameter { param, .. } => {
+                body.insert("param".into(), json!(param));
+            }
+            InvalidTimestamp => {
+                body.insert("serverTime".into(), json!(crate::clock::now_secs()));
+            }
+            ServerBusy { retry_after } => {
+                body.insert("retryAfter".into(), json!(retry_after));
+            }
+            _ => {}
+        }
+    }
+
+    /// Storage failures are logged here (never with secrets) and answered as 503 errno 203.
+    pub fn backend(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "storage backend failure");
+        ApiError::BackendFailure
+    }
+}
+
+fn body_word(source: Source) -> &'static str {
+    match source {
+        Source::Payload => "body",
+        Source::Query => "query",
+        Source::Params => "params",
+        Source::Headers => "headers",
+    }
+}
+
+impl From<foxden_db::DbError> for ApiError {
+    fn from(err: foxden_db::DbError) -> Self {
+        ApiError::backend(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, message) = self.status_error_message();
+        let mut body = Map::new();
+        body.insert("code".into(), json!(status.as_u16()));
+        body.insert("errno".into(), json!(self.errno()));
+        body.insert("error".into(), json!(error));
+        body.insert("message".into(), json!(message));
+        body.insert("info".into(), json!(INFO_URL));
+        self.extras(&mut body);
+        let mut response = (status, axum::Json(Value::Object(body))).into_response();
+        if let ApiError::ServerBusy { retry_after } = self {
+            if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,182 @@
+//! Request extractors that turn bad input into FxA's errors: invalid JSON → 106,
+//! a wrong type or format → 107 with `validation.keys`, a missing field → 108
+//! with `param`, an oversized body → 413 errno 113.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+
+use crate::auth::HawkPayloadCheck;
+use crate::error::{ApiError, Source};
+use crate::state::AppState;
+
+/// A JSON body parsed into `T` with FxA's validation errors.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let limit = state.settings.max_body_bytes;
+        let bytes = read_limited(&parts.headers, body, limit).await?;
+        if let Some(check) = parts.extensions.get::<HawkPayloadCheck>() {
+            check.verify(content_type(&parts.headers), &bytes)?;
+        }
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+async fn read_limited(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::RequestTooLarge);
+    }
+    let limited = http_body_util::Limited::new(body, limit);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err)
+            if err
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(ApiError::RequestTooLarge)
+        }
+        Err(_) => Err(ApiError::InvalidJson),
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Parses a JSON body; an empty body counts as `{}` (FxA's optional payloads).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(bytes).map_err(|_| ApiError::InvalidJson)?
+    };
+    if !value.is_object() {
+        return Err(ApiError::InvalidParameter {
+            origin: Source::Payload,
+            keys: vec![],
+        });
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| validation_error(err, Source::Payload))
+}
+
+/// Maps a serde failure at a JSON path to errno 108 (missing) or 107 (invalid).
+pub fn validation_error<E: std::fmt::Display>(
+    err: serde_path_to_error::Error<E>,
+    origin: Source,
+) -> ApiError {
+    let path = err.path().to_string();
+    let message = err.inner().to_string();
+    if let Some(field) = missing_field_name(&message) {
+        let param = if path == "." || path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        };
+        return ApiError::MissingParameter { origin, param };
+    }
+    let key = if path == "." { String::new() } else { path };
+    ApiError::InvalidParameter {
+        origin,
+        keys: if key.is_empty() { vec![] } else { vec![key] },
+    }
+}
+
+fn missing_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+/// Query parameters parsed into `T` (errors name `source: "query"`).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|err| validation_error(err, Source::Query))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Hex;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Body {
+        auth_pw: Hex<32>,
+        nested: Option<Inner>,
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        flow_id: Hex<32>,
+    }
+
+    fn errno(r: Result<Body, ApiError>) -> (u32, String) {
+        let e = r.unwrap_err();
+        let detail = match &e {
+            ApiError::InvalidParameter { keys, .. } => keys.join(","),
+            ApiError::MissingParameter { param, .. } => param.clone(),
+            _ => String::new(),
+        };
+        (e.errno(), detail)
+    }
+
+    #[test]
+    fn maps_errors_to_errnos() {
+        assert_eq!(errno(parse_json(b"{")), (106, String::new()));
+        assert_eq!(errno(parse_json(b"{}")), (108, "authPW".into()));
+        assert_eq!(
+            errno(parse_json(b"{\"authPW\": 5}")),
+            (107, "authPW".into())
+        );
+        assert_eq!(
+            errno(parse_json(b"{\"authPW\": \"zz\"}")),
+            (107, "authPW".into())
+        );
+        let good = "00".repeat(32);
+        let nested = format!("{{\"authPW\":\"{good}\",\"nested\":{{\"flow_id\":\"x\"}}}}");
+        assert_eq!(
+            errno(parse_json(nested.as_bytes())),
+            (107, "nested.flow_id".into())
+        );
+        let nested_missing = format!("{{\"authPW\":\"{good}\",\"nested\":{{}}}}");
+        assert_eq!(
+            errno(parse_json(nested_missing.as_bytes())),
+            (108, "nested.flow_id".into())
+        );
+        assert_eq!(errno(parse_json(b"[]")), (107, String::new()));
+        assert!(
+            parse_json::<Body>(format!("{{\"authPW\":\"{good}\",\"extra\":1}}").as_bytes()).is_ok()
+        );
+    }
+}

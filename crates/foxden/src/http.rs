@@ -1,0 +1,95 @@
+//! The HTTP envelope every route shares: `Timestamp` header, JSON errors for
+//! unknown routes and methods, 411 for bodies without a length, request ids,
+//! request logs (path and status only), CORS, and panics turned into errno 999.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderName, HeaderValue, Method, Response};
+use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::api;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+static TIMESTAMP: HeaderName = HeaderName::from_static("timestamp");
+
+pub fn router(state: AppState) -> Router {
+    let v1 = api::v1_routes()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/v1", v1)
+        .merge(api::ops::routes())
+        .route("/", axum::routing::get(root))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(middleware::from_fn(require_content_length))
+        .layer(CatchPanicLayer::custom(|_| ApiError::Unexpected.into_response()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any)
+                .expose_headers([TIMESTAMP.clone(), header::RETRY_AFTER, header::CONTENT_LANGUAGE]),
+        )
+        .layer(middleware::map_response(add_timestamp))
+}
+
+async fn root() -> axum::Json<serde_json::Value> {
+    axum::Json(api::ops::version_info())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Every response carries `Timestamp: <unix seconds>`, as FxA's do.
+async fn add_timestamp(mut response: Response<Body>) -> Response<Body> {
+    let now = crate::clock::now_secs().to_string();
+    if let Ok(value) = HeaderValue::from_str(&now) {
+        response.headers_mut().insert(TIMESTAMP.clone(), value);
+    }
+    response
+}
+
+/// A body-carrying method must say how long its body is (411 errno 112).
+async fn require_content_length(req: Request, next: Next) -> Response<Body> {
+    let carries_body = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+    if carries_body && !req.headers().contains_key(header::CONTENT_LENGTH) {
+        return ApiError::MissingContentLength.into_response();
+    }
+    next.run(req).await
+}
+
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&foxden_crypto::random::hex(8))
+            .ok()
+            .map(RequestId::new)
+    }
+}

@@ -1,0 +1,43 @@
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use super::{build, log_domain, Mail, MailError, Mailer};
+
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl SmtpMailer {
+    /// `smtp://host:port` (plain or STARTTLS as the URL says) or `smtps://host:port`.
+    pub fn new(url: &str, from: Mailbox) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|_| "FOXDEN_SMTP_URL is not a valid smtp:// or smtps:// URL".to_string())?
+            .timeout(Some(Duration::from_secs(10)))
+            .build();
+        Ok(SmtpMailer { transport, from })
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, mail: Mail) -> Result<(), MailError> {
+        let message = build(&self.from, &mail)?;
+        match self.transport.send(message).await {
+            Ok(_) => {
+                tracing::info!(
+                    template = mail.template,
+                    domain = log_domain(&mail.to),
+                    "mail handed to SMTP"
+                );
+                Ok(())
+            }
+            Err(err) => {
+                tracing::warn!(template = mail.template, error = %err, "SMTP hand-off failed");
+                Err(MailError::Transport(err.to_string()))
+            }
+        }
+    }
+}

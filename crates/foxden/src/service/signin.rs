@@ -1,0 +1,235 @@
+//! Password sign-in (`/account/login`), re-authentication (`/session/reauth`)
+//! and the password check used by `/account/destroy`.
+
+use foxden_crypto::random;
+use foxden_crypto::token::TokenKind;
+use foxden_db::{Account, SessionToken, Unverified, VerificationMethod};
+
+use super::password::{self, PasswordMatch, PasswordVersion};
+use super::tokens::{key_fetch, Minted};
+use super::verification::{
+    send_account_verification, send_login_verification, session_verification, LinkParams,
+    SessionVerification,
+};
+use crate::clock::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::validate::Email;
+
+/// Marker FxA writes to authSalt when an account must be reset.
+const MUST_RESET_SALT: [u8; 32] = [0xff; 32];
+
+pub struct Credentials {
+    pub email: Email,
+    pub auth_pw: [u8; 32],
+}
+
+/// Finds the account and checks the password, with FxA's errors
+/// (102 unknown, 120 email case, 103 wrong password, 126 must reset, 149 disabled).
+pub async fn authenticate(
+    state: &AppState,
+    creds: &Credentials,
+) -> ApiResult<(Account, PasswordMatch)> {
+    let email = creds.email.as_str();
+    let account = state
+        .db
+        .account_by_email(&creds.email.normalized())
+        .await?
+        .ok_or_else(|| ApiError::UnknownAccount {
+            email: Some(email.to_string()),
+        })?;
+    if account.auth_salt == MUST_RESET_SALT {
+        return Err(ApiError::MustResetAccount {
+            email: account.email.clone(),
+        });
+    }
+    if account.disabled_at.is_some() || account.verifier_set_at <= 0 {
+        return Err(ApiError::CannotLoginWithEmail);
+    }
+    match password::check(&state.passwords, &account, &creds.auth_pw).await? {
+        Some(matched) => Ok((account, matched)),
+        None if account.email != email => Err(ApiError::IncorrectEmailCase {
+            email: account.email.clone(),
+        }),
+        None => Err(ApiError::IncorrectPassword {
+            email: account.email.clone(),
+        }),
+    }
+}
+
+/// What a new or re-authenticated session must do before it counts as confirmed.
+fn confirmation_needed(
+    state: &AppState,
+    account: &Account,
+    keys: bool,
+    now: i64,
+) -> Option<Unverified> {
+    if !account.email_verified {
+        return Some(Unverified {
+            token_verification_id: account.email_code,
+            must_verify: keys,
+        });
+    }
+    let account_is_new = now - account.created_at < state.settings.skip_confirm_new_account_ms;
+    if keys && !account_is_new {
+        return Some(Unverified {
+            token_verification_id: random::bytes::<16>(),
+            must_verify: true,
+        });
+    }
+    None
+}
+
+async fn send_confirmation_mail(
+    state: &AppState,
+    account: &Account,
+    unverified: &Unverified,
+    links: &LinkParams,
+) -> ApiResult<()> {
+    if !account.email_verified {
+        send_account_verification(state, account, links).await
+    } else {
+        send_login_verification(state, account, &unverified.token_verification_id, links).await
+    }
+}
+
+pub struct SignIn {
+    pub creds: Credentials,
+    pub keys: bool,
+    pub links: LinkParams,
+    pub user_agent: foxden_db::UserAgentInfo,
+}
+
+pub struct SignedIn {
+    pub uid: [u8; 16],
+    pub session_token: String,
+    /// `(field name, token)`: `keyFetchToken` for V1, `keyFetchTokenVersion2` for V2.
+    pub key_fetch: Option<(&'static str, String)>,
+    pub auth_at_secs: i64,
+    pub verification: SessionVerification,
+}
+
+pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
+    let (account, matched) = authenticate(state, &req.creds).await?;
+    let now = now_ms();
+    let unverified = confirmation_needed(state, &account, req.keys, now);
+    let session_minted = Minted::new(TokenKind::Session);
+    let session = SessionToken {
+        core: session_minted.core(state, account.uid, now),
+        user_agent: req.user_agent,
+        last_access_time: now,
+        auth_at: now,
+        verification_method: unverified.is_none().then_some(VerificationMethod::Email),
+        verified_at: unverified.is_none().then_some(now),
+        unverified: unverified.clone(),
+    };
+    let mut key_fetch_field = None;
+    let mut records = Vec::new();
+    if req.keys {
+        let verification_id = unverified.as_ref().map(|u| u.token_verification_id);
+        let (minted, record) = key_fetch(
+            state,
+            account.uid,
+            now,
+            &account.ka,
+            &matched.wrap_kb,
+            verification_id,
+        );
+        key_fetch_field = Some((key_fetch_field_name(matched.version), minted.hex()));
+        records.push(record);
+    }
+    state.db.create_session(&session, &records).await?;
+    if let Some(unverified) = &unverified {
+        if let Err(err) = send_confirmation_mail(state, &account, unverified, &req.links).await {
+            // Leave nothing behind that the client never received.
+            state.db.delete_session(&session.core.id_hash).await?;
+            for record in &records {
+                state
+                    .db
+                    .delete_key_fetch_token(&record.core.id_hash)
+                    .await?;
+            }
+            return Err(err);
+        }
+    }
+    Ok(SignedIn {
+        uid: account.uid,
+        session_token: session_minted.hex(),
+        key_fetch: key_fetch_field,
+        auth_at_secs: now / 1000,
+        verification: session_verification(&account, &session),
+    })
+}
+
+fn key_fetch_field_name(version: PasswordVersion) -> &'static str {
+    match version {
+        PasswordVersion::V1 => "keyFetchToken",
+        PasswordVersion::V2 => "keyFetchTokenVersion2",
+    }
+}
+
+pub struct Reauthed {
+    pub uid: [u8; 16],
+    pub key_fetch: Option<(&'static str, String)>,
+    pub auth_at_secs: i64,
+    pub verification: SessionVerification,
+}
+
+/// Re-checks the password on an existing session and refreshes its `authAt`.
+pub async fn reauth(
+    state: &AppState,
+    session: &SessionToken,
+    creds: Credentials,
+    keys: bool,
+    links: &LinkParams,
+) -> ApiResult<Reauthed> {
+    let (account, matched) = authenticate(state, &creds).await?;
+    if account.uid != session.core.uid {
+        return Err(ApiError::IncorrectPassword {
+            email: account.email.clone(),
+        });
+    }
+    let now = now_ms();
+    // A confirmed session stays confirmed; an unconfirmed one keeps its code,
+    // and must now be confirmed if keys are asked for.
+    let unverified = session.unverified.clone().map(|u| Unverified {
+        must_verify: u.must_verify || keys,
+        ..u
+    });
+    let mut records = Vec::new();
+    let mut key_fetch_field = None;
+    if keys {
+        let verification_id = unverified.as_ref().map(|u| u.token_verification_id);
+        let (minted, record) = key_fetch(
+            state,
+            account.uid,
+            now,
+            &account.ka,
+            &matched.wrap_kb,
+            verification_id,
+        );
+        key_fetch_field = Some((key_fetch_field_name(matched.version), minted.hex()));
+        records.push(record);
+    }
+    if !state
+        .db
+        .reauth_session(&session.core.id_hash, now, unverified.as_ref(), &records)
+        .await?
+    {
+        return Err(ApiError::InvalidToken);
+    }
+    if let Some(u) = unverified.as_ref().filter(|u| u.must_verify) {
+        send_confirmation_mail(state, &account, u, links).await?;
+    }
+    let updated = SessionToken {
+        unverified,
+        auth_at: now,
+        ..session.clone()
+    };
+    Ok(Reauthed {
+        uid: account.uid,
+        key_fetch: key_fetch_field,
+        auth_at_secs: now / 1000,
+        verification: session_verification(&account, &updated),
+    })
+}

@@ -1,0 +1,273 @@
+//! One settings tree: defaults → `foxden.toml` → `FOXDEN_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    /// The URL clients use; Hawk MACs are computed with its host and port.
+    pub public_url: url::Url,
+    pub data_dir: PathBuf,
+    /// `sqlite:<path>` or `postgres://…`.
+    pub database_url: String,
+    /// `smtp://host:port` (or `smtps://`); unset → `.eml` files in `<data dir>/outbox/`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Where links in mail point (the FxA content server).
+    pub content_url: url::Url,
+    pub log_format: LogFormat,
+    /// Accepted difference between a Hawk `ts` and the server clock.
+    pub hawk_skew_secs: i64,
+    pub max_body_bytes: usize,
+    /// Password hashes in flight at once (default: one per core).
+    pub scrypt_workers: usize,
+    /// Password hashes allowed to wait; beyond that the server answers 503 errno 201.
+    pub scrypt_queue: usize,
+    /// Lifetime of a session with no device record (ms); 0 = unlimited.
+    pub session_lifetime_ms: i64,
+    /// Sign-in confirmation is skipped for accounts younger than this (ms).
+    pub skip_confirm_new_account_ms: i64,
+}
+
+/// The subset a `foxden.toml` file may set (all optional).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    public_url: Option<String>,
+    data_dir: Option<String>,
+    database_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    content_url: Option<String>,
+    log_format: Option<LogFormat>,
+    hawk_skew_secs: Option<i64>,
+    max_body_bytes: Option<usize>,
+    scrypt_workers: Option<usize>,
+    scrypt_queue: Option<usize>,
+    session_lifetime_ms: Option<i64>,
+    skip_confirm_new_account_ms: Option<i64>,
+}
+
+const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
+const FOUR_WEEKS_MS: i64 = 28 * 24 * 60 * 60 * 1000;
+const FOUR_HOURS_MS: i64 = 4 * 60 * 60 * 1000;
+
+impl Settings {
+    /// Loads `config_path` (or `./foxden.toml` when it exists) and applies the environment.
+    pub fn load(config_path: Option<&Path>) -> Result<Self, String> {
+        let file = match config_path {
+            Some(path) => read_file(path)?,
+            None if Path::new("foxden.toml").exists() => read_file(Path::new("foxden.toml"))?,
+            None => FileSettings::default(),
+        };
+        Self::from_sources(file, |key| std::env::var(key).ok())
+    }
+
+    fn from_sources(
+        file: FileSettings,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let pick = |key: &str, from_file: Option<String>| env(key).or(from_file);
+        let number = |key: &str, from_file: Option<i64>| -> Result<Option<i64>, String> {
+            match env(key) {
+                Some(v) => v
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("{key} must be a whole number")),
+                None => Ok(from_file),
+            }
+        };
+        let listen: SocketAddr = pick("FOXDEN_LISTEN", file.listen)
+            .unwrap_or_else(|| "127.0.0.1:9000".into())
+            .parse()
+            .map_err(|_| "FOXDEN_LISTEN must be host:port".to_string())?;
+        let public_url = pick("FOXDEN_PUBLIC_URL", file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = parse_url("FOXDEN_PUBLIC_URL", &public_url)?;
+        let data_dir = PathBuf::from(
+            pick("FOXDEN_DATA_DIR", file.data_dir).unwrap_or_else(|| "./foxden-data".into()),
+        );
+        let database_url = pick("FOXDEN_DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir));
+        let smtp_url = pick("FOXDEN_SMTP_URL", file.smtp_url).filter(|s| !s.is_empty());
+        let host = public_url.host_str().unwrap_or("localhost").to_string();
+        let mail_from = pick("FOXDEN_MAIL_FROM", file.mail_from)
+            .unwrap_or_else(|| format!("Firefox Accounts <no-reply@{host}>"));
+        let content_url =
+            pick("FOXDEN_CONTENT_URL", file.content_url).unwrap_or_else(|| public_url.to_string());
+        let content_url = parse_url("FOXDEN_CONTENT_URL", &content_url)?;
+        let log_format = match env("FOXDEN_LOG_FORMAT").as_deref() {
+            Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(_) => return Err("FOXDEN_LOG_FORMAT must be pretty or json".into()),
+            None => file.log_format.unwrap_or(LogFormat::Pretty),
+        };
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let scrypt_workers = number(
+            "FOXDEN_SCRYPT_WORKERS",
+            file.scrypt_workers.map(|n| n as i64),
+        )?
+        .map(|n| n.max(1) as usize)
+        .unwrap_or(cores);
+        let scrypt_queue = number("FOXDEN_SCRYPT_QUEUE", file.scrypt_queue.map(|n| n as i64))?
+            .map(|n| n.max(0) as usize)
+            .unwrap_or(4 * scrypt_workers);
+        let settings = Settings {
+            listen,
+            public_url,
+            data_dir,
+            database_url,
+            smtp_url,
+            mail_from,
+            content_url,
+            log_format,
+            hawk_skew_secs: number("FOXDEN_HAWK_SKEW_SECS", file.hawk_skew_secs)?
+                .unwrap_or(TWENTY_YEARS_SECS),
+            max_body_bytes: number(
+                "FOXDEN_MAX_BODY_BYTES",
+                file.max_body_bytes.map(|n| n as i64),
+            )?
+            .map(|n| n.max(1) as usize)
+            .unwrap_or(16 * 1024),
+            scrypt_workers,
+            scrypt_queue,
+            session_lifetime_ms: number("FOXDEN_SESSION_LIFETIME_MS", file.session_lifetime_ms)?
+                .unwrap_or(FOUR_WEEKS_MS),
+            skip_confirm_new_account_ms: number(
+                "FOXDEN_SKIP_CONFIRM_NEW_ACCOUNT_MS",
+                file.skip_confirm_new_account_ms,
+            )?
+            .unwrap_or(FOUR_HOURS_MS),
+        };
+        settings.hawk_port()?;
+        Ok(settings)
+    }
+
+    /// Host and port Hawk MACs are computed with (default port from the scheme).
+    pub fn hawk_host(&self) -> String {
+        self.public_url
+            .host_str()
+            .unwrap_or("localhost")
+            .to_string()
+    }
+
+    pub fn hawk_port(&self) -> Result<u16, String> {
+        self.public_url
+            .port_or_known_default()
+            .ok_or_else(|| "FOXDEN_PUBLIC_URL needs a port or an http(s) scheme".to_string())
+    }
+
+    /// The effective configuration with secrets redacted, for `foxden config check`.
+    pub fn redacted(&self) -> String {
+        format!(
+            "listen = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\nsmtp_url = {}\n\
+             mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
+             max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nsession_lifetime_ms = {}\n\
+             skip_confirm_new_account_ms = {}\n",
+            self.listen,
+            self.public_url,
+            self.data_dir.display(),
+            redact_url(&self.database_url),
+            self.smtp_url.as_deref().map(|u| format!("\"{}\"", redact_url(u))).unwrap_or_else(|| "(outbox)".into()),
+            self.mail_from,
+            self.content_url,
+            match self.log_format {
+                LogFormat::Pretty => "pretty",
+                LogFormat::Json => "json",
+            },
+            self.hawk_skew_secs,
+            self.max_body_bytes,
+            self.scrypt_workers,
+            self.scrypt_queue,
+            self.session_lifetime_ms,
+            self.skip_confirm_new_account_ms,
+        )
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileSettings, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn parse_url(key: &str, value: &str) -> Result<url::Url, String> {
+    url::Url::parse(value).map_err(|_| format!("{key} is not a valid URL"))
+}
+
+/// Hides the password of `scheme://user:password@host/…`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("REDACTED"));
+            parsed.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(env: &[(&str, &str)], file: &str) -> Result<Settings, String> {
+        let file: FileSettings = toml::from_str(file).map_err(|e| e.to_string())?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_sources(file, |key| {
+            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults() {
+        let s = load(&[], "").unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:9000/");
+        assert_eq!(s.hawk_port().unwrap(), 9000);
+        assert!(s.database_url.starts_with("sqlite:"));
+        assert_eq!(s.max_body_bytes, 16384);
+        assert!(s.smtp_url.is_none());
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let s = load(
+            &[("FOXDEN_LISTEN", "127.0.0.1:9100")],
+            "listen = \"127.0.0.1:9200\"\nmail_from = \"a@b.c\"",
+        )
+        .unwrap();
+        assert_eq!(s.listen.port(), 9100);
+        assert_eq!(s.mail_from, "a@b.c");
+        assert!(load(&[("FOXDEN_HAWK_SKEW_SECS", "x")], "").is_err());
+        assert!(load(&[], "nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        let s = load(&[("FOXDEN_DATABASE_URL", "postgres://u:secret@h/db")], "").unwrap();
+        assert!(!s.redacted().contains("secret"));
+        assert!(!format!("{s:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,38 @@
+//! What every handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use foxden_crypto::sealed::SecretBox;
+use foxden_db::Db;
+
+use crate::mail::Mailer;
+use crate::service::password::PasswordPool;
+use crate::settings::Settings;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub db: Arc<dyn Db>,
+    pub settings: Settings,
+    /// Seals Hawk keys at rest; its key lives in the data folder, not in the database.
+    pub sealer: SecretBox,
+    pub passwords: PasswordPool,
+    pub mailer: Arc<dyn Mailer>,
+    pub hawk_host: String,
+    pub hawk_port: u16,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
