@@ -84,7 +84,7 @@ cleanup() {
     if [[ "$STATUS" -ne 0 || "$rc" -ne 0 ]]; then
         if [[ -s "$WORK/foxden.log" ]]; then
             echo "---- last 60 lines of $WORK/foxden.log ----" >&2
-            tail -n 60 "$WORK/foxden.log" >&2 || true
+            tail -n 60 "$WORK/foxden.log" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
         fi
         echo "run.sh: kept $WORK (data, mail, logs) for inspection" >&2
     elif [[ -n "${KEEP_WORK:-}" ]]; then
@@ -136,7 +136,7 @@ fi
 log "starting $BIN serve on 127.0.0.1:$HTTP_PORT (data dir $DATA)"
 (
     cd "$WORK"   # so no stray foxden.toml is picked up
-    exec env -u FOXDEN_DATABASE_URL -u FOXDEN_SMTP_URL \
+    exec env -u FOXDEN_DATABASE_URL -u FOXDEN_SMTP_URL -u FOXDEN_CONFIG \
         FOXDEN_LISTEN="127.0.0.1:$HTTP_PORT" \
         FOXDEN_PUBLIC_URL="http://127.0.0.1:$HTTP_PORT" \
         FOXDEN_DATA_DIR="$DATA" \

@@ -168,3 +168,21 @@ impl CodeOutcome {
         self.session_verified || self.matched_email_code
     }
 }
+
+/// A password change, written in one transaction by [`crate::Db::change_password`].
+#[derive(Clone, Debug)]
+pub struct PasswordChange {
+    pub uid: Uid,
+    /// The passwordChangeToken that authorised the change; consuming it guards against replays.
+    pub change_token_id_hash: TokenIdHash,
+    pub auth_salt: [u8; 32],
+    pub verify_hash: [u8; 32],
+    pub wrap_wrap_kb: [u8; 32],
+    /// The new V2 credentials; `None` removes any old ones.
+    pub v2: Option<PasswordV2>,
+    pub verifier_set_at: Millis,
+    /// A confirmed session replacing the caller's, if the caller named one.
+    pub new_session: Option<SessionToken>,
+    /// keyFetchTokens issued with `new_session`.
+    pub key_fetch: Vec<KeyFetchToken>,
+}

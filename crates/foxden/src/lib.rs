@@ -37,12 +37,31 @@ impl Application {
         let listener = TcpListener::bind(state.settings.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", state.settings.listen))?;
+        Ok(Self::with_state(listener, state))
+    }
+
+    /// Like [`Application::build`] but serves on a listener the caller already bound
+    /// (tests bind port 0 first so that `public_url` can name the real port).
+    pub async fn build_on(
+        settings: Settings,
+        listener: std::net::TcpListener,
+    ) -> Result<Self, String> {
+        let state = build_state(settings).await?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| format!("cannot use the listener: {e}"))?;
+        let listener =
+            TcpListener::from_std(listener).map_err(|e| format!("cannot use the listener: {e}"))?;
+        Ok(Self::with_state(listener, state))
+    }
+
+    fn with_state(listener: TcpListener, state: AppState) -> Self {
         let router = http::router(state.clone());
-        Ok(Application {
+        Application {
             listener,
             router,
             state,
-        })
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -108,9 +127,11 @@ pub async fn connect_db(url: &str) -> Result<Arc<dyn foxden_db::Db>, String> {
 pub fn init_logging(format: settings::LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let _ = match format {
         settings::LogFormat::Json => builder.json().flatten_event(true).try_init(),
         settings::LogFormat::Pretty => builder.try_init(),

@@ -101,7 +101,11 @@ impl Settings {
         let database_url = pick("FOXDEN_DATABASE_URL", file.database_url)
             .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir));
         let smtp_url = pick("FOXDEN_SMTP_URL", file.smtp_url).filter(|s| !s.is_empty());
-        let host = public_url.host_str().unwrap_or("localhost").to_string();
+        // A mail domain must be a name; an IP literal (the default public URL) is not valid there.
+        let host = match public_url.host() {
+            Some(url::Host::Domain(name)) => name.to_string(),
+            _ => "localhost".to_string(),
+        };
         let mail_from = pick("FOXDEN_MAIL_FROM", file.mail_from)
             .unwrap_or_else(|| format!("Firefox Accounts <no-reply@{host}>"));
         let content_url =

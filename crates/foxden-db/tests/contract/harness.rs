@@ -26,6 +26,21 @@ where
     case(db).await;
 }
 
+/// SQLite with reads on tokio's blocking pool instead of inline.
+pub async fn on_sqlite_blocking_reads<F, Fut>(case: F)
+where
+    F: FnOnce(Arc<dyn Db>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let db = foxden_db::SqliteDb::open(dir.path().join("foxden.db"))
+        .await
+        .unwrap()
+        .with_inline_reads(false);
+    db.migrate().await.unwrap();
+    case(Arc::new(db)).await;
+}
+
 /// A throw-away PostgreSQL schema; `drop_now` removes it.
 pub struct PgSchema {
     pub name: String,

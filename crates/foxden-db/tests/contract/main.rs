@@ -1,5 +1,5 @@
 //! The storage contract suite: every case below runs on SQLite (a fresh file per
-//! case) and on PostgreSQL (a fresh schema per case) when
+//! case; once with inline reads, once with reads on the blocking pool) and on PostgreSQL (a fresh schema per case) when
 //! `FOXDEN_TEST_POSTGRES_URL` is set, e.g.
 //! `FOXDEN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo test -p foxden-db`.
 //! Without it the PostgreSQL cases print that they were skipped and pass.
@@ -12,7 +12,8 @@ mod sessions;
 mod tokens;
 mod verify;
 
-/// Declares each case once per backend: `on_sqlite::<case>` and `on_postgres::<case>`.
+/// Declares each case once per backend: `on_sqlite::<case>` (reads inline, the default),
+/// `on_sqlite_blocking_reads::<case>` and `on_postgres::<case>`.
 macro_rules! contract_cases {
     ($($module:ident :: $case:ident),* $(,)?) => {
         mod on_sqlite {
@@ -20,6 +21,14 @@ macro_rules! contract_cases {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     crate::harness::on_sqlite(crate::$module::$case).await
+                }
+            )*
+        }
+        mod on_sqlite_blocking_reads {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    crate::harness::on_sqlite_blocking_reads(crate::$module::$case).await
                 }
             )*
         }

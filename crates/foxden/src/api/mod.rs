@@ -3,6 +3,7 @@
 mod account;
 mod emails;
 mod misc;
+mod password;
 pub mod ops;
 mod session;
 
@@ -16,4 +17,5 @@ pub fn v1_routes() -> Router<AppState> {
         .merge(session::routes())
         .merge(emails::routes())
         .merge(misc::routes())
+        .merge(password::routes())
 }

@@ -5,7 +5,7 @@
 
 mod records;
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
 use axum::http::header;
 use axum::http::request::Parts;
 use foxden_crypto::hawk;
@@ -114,11 +114,9 @@ fn check_hawk<T: TokenRecord>(
         .sealer
         .open(&core.auth_key_sealed, &core.id_hash)
         .map_err(|_| ApiError::InvalidToken)?;
-    let resource = parts
-        .uri
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .unwrap_or("/");
+    // Inside nested routers axum strips the prefix from `uri`; clients sign the full path.
+    let uri = parts.extensions.get::<OriginalUri>().map(|o| &o.0).unwrap_or(&parts.uri);
+    let resource = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     let request = hawk::RequestParts {
         method: parts.method.as_str(),
         resource,

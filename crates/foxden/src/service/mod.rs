@@ -1,6 +1,7 @@
 //! Flows shared by several handlers; no HTTP types here.
 
 pub mod password;
+pub mod password_change;
 pub mod signin;
 pub mod signup;
 pub mod tokens;

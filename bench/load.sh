@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Load benchmarks against the release binary on this machine (SQLite, outbox mail).
+# Usage: bench/load.sh [seconds]   — needs wrk (apt-get install wrk) and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
+cargo build --release -p foxden --examples -q
+bin=target/release/foxden
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+data=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+FOXDEN_LISTEN=127.0.0.1:$port FOXDEN_DATA_DIR=$data RUST_LOG=warn "$bin" serve &
+pid=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/__lbheartbeat__" >/dev/null && break; sleep 0.2; done
+rss() { grep -E "^$1:" /proc/$pid/status | awk '{print $2/1024 " MiB"}'; }
+echo "idle RSS after start: $(rss VmRSS)"
+prep=$(python3 bench/prep.py "http://127.0.0.1:$port")
+export HAWK=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["session_status_hawk"])' "$prep")
+export LOGIN_BODY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["login_body"])' "$prep")
+echo "== scrypt capacity (all cores busy)"
+target/release/examples/scrypt_capacity 10
+echo "== GET /v1/session/status, Hawk, 50 connections, ${secs}s"
+wrk -t2 -c50 -d"${secs}s" --latency -s bench/session_status.lua "http://127.0.0.1:$port"
+echo "RSS after session/status load: $(rss VmRSS)"
+echo "== POST /v1/account/login, 16 connections, ${secs}s"
+wrk -t1 -c16 -d"${secs}s" --latency --timeout 10s -s bench/login.lua "http://127.0.0.1:$port"
+echo "peak RSS (VmHWM): $(rss VmHWM)"
+sleep 2
+echo "idle RSS after load: $(rss VmRSS)"

@@ -1,0 +1,141 @@
+//! Password change (`/password/change/start` and `/finish`): kB stays, a new
+//! authSalt and verifiers are stored, every token of the account is destroyed,
+//! and the caller's session is replaced by a confirmed one.
+
+use foxden_crypto::token::TokenKind;
+use foxden_crypto::{random, xor32};
+use foxden_db::{PasswordChange, PasswordV2, SessionToken, VerificationMethod};
+
+use super::password::PasswordVersion;
+use super::signin::{authenticate, Credentials};
+use super::signup::V2Credentials;
+use super::tokens::{key_fetch, Minted};
+use crate::clock::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub struct Started {
+    /// `(field, token)`: `keyFetchToken` when the V1 password matched, `keyFetchToken2` for V2.
+    pub key_fetch: (&'static str, String),
+    pub password_change_token: String,
+    pub verified: bool,
+}
+
+/// Checks the old password and issues a passwordChangeToken and a confirmed keyFetchToken.
+pub async fn start(state: &AppState, creds: Credentials, session_uid: Option<[u8; 16]>) -> ApiResult<Started> {
+    let (account, matched) = authenticate(state, &creds).await?;
+    if session_uid.is_some_and(|uid| uid != account.uid) {
+        return Err(ApiError::InvalidToken);
+    }
+    let now = now_ms();
+    let change = Minted::new(TokenKind::PasswordChange);
+    let (kf_minted, kf_record) = key_fetch(state, account.uid, now, &account.ka, &matched.wrap_kb, None);
+    state
+        .db
+        .create_password_change(&change.core(state, account.uid, now), &kf_record)
+        .await?;
+    let field = match matched.version {
+        PasswordVersion::V1 => "keyFetchToken",
+        PasswordVersion::V2 => "keyFetchToken2",
+    };
+    Ok(Started {
+        key_fetch: (field, kf_minted.hex()),
+        password_change_token: change.hex(),
+        verified: account.email_verified,
+    })
+}
+
+pub struct Finish {
+    pub auth_pw: [u8; 32],
+    pub wrap_kb: [u8; 32],
+    pub v2: Option<V2Credentials>,
+    /// The tokenId of the caller's session, to be replaced by a fresh one.
+    pub session_token_id: Option<[u8; 32]>,
+    pub keys: bool,
+}
+
+pub struct Finished {
+    pub uid: [u8; 16],
+    pub session: Option<FinishedSession>,
+}
+
+pub struct FinishedSession {
+    pub session_token: String,
+    pub auth_at_secs: i64,
+    pub key_fetch_token: Option<String>,
+    pub key_fetch_token2: Option<String>,
+}
+
+pub async fn finish(state: &AppState, change_token_id_hash: [u8; 32], uid: [u8; 16], req: Finish) -> ApiResult<Finished> {
+    let account = state.db.account(&uid).await?.ok_or(ApiError::InvalidToken)?;
+    let now = now_ms().max(account.verifier_set_at + 1);
+    let auth_salt = random::bytes::<32>();
+    let verifier = state.passwords.verifier(&req.auth_pw, &auth_salt, 1).await?;
+    let v2 = match &req.v2 {
+        None => None,
+        Some(v2) => {
+            let verifier2 = state.passwords.verifier(&v2.auth_pw, &auth_salt, 1).await?;
+            Some(PasswordV2 {
+                client_salt: v2.client_salt.clone(),
+                verify_hash: verifier2.verify_hash,
+                wrap_wrap_kb: xor32(&v2.wrap_kb_v2, &verifier2.wrapwrap_key),
+            })
+        }
+    };
+    let old_session = match req.session_token_id {
+        None => None,
+        Some(id) => {
+            let session = state.db.session(&foxden_crypto::sha256(&id)).await?;
+            Some(session.filter(|s| s.core.uid == uid).ok_or(ApiError::InvalidToken)?)
+        }
+    };
+    let mut new_session = None;
+    let mut key_fetch_tokens = Vec::new();
+    let mut finished_session = None;
+    if let Some(old) = old_session {
+        let minted = Minted::new(TokenKind::Session);
+        let session = SessionToken {
+            core: minted.core(state, uid, now),
+            user_agent: old.user_agent.clone(),
+            last_access_time: now,
+            auth_at: now,
+            unverified: None,
+            verification_method: Some(old.verification_method.unwrap_or(VerificationMethod::Email)),
+            verified_at: Some(now),
+        };
+        let mut out = FinishedSession {
+            session_token: minted.hex(),
+            auth_at_secs: now / 1000,
+            key_fetch_token: None,
+            key_fetch_token2: None,
+        };
+        if req.keys {
+            let (minted, record) = key_fetch(state, uid, now, &account.ka, &req.wrap_kb, None);
+            out.key_fetch_token = Some(minted.hex());
+            key_fetch_tokens.push(record);
+            if let Some(v2) = &req.v2 {
+                let (minted, record) = key_fetch(state, uid, now, &account.ka, &v2.wrap_kb_v2, None);
+                out.key_fetch_token2 = Some(minted.hex());
+                key_fetch_tokens.push(record);
+            }
+        }
+        new_session = Some(session);
+        finished_session = Some(out);
+    }
+    let change = PasswordChange {
+        uid,
+        change_token_id_hash,
+        auth_salt,
+        verify_hash: verifier.verify_hash,
+        wrap_wrap_kb: xor32(&req.wrap_kb, &verifier.wrapwrap_key),
+        v2,
+        verifier_set_at: now,
+        new_session,
+        key_fetch: key_fetch_tokens,
+    };
+    if !state.db.change_password(&change).await? {
+        return Err(ApiError::InvalidToken);
+    }
+    tracing::info!(uid = %hex::encode(uid), "password changed");
+    Ok(Finished { uid, session: finished_session })
+}
