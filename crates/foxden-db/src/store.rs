@@ -123,20 +123,18 @@ pub trait Db: Send + Sync + 'static {
     // ---- password change ----------------------------------------------
 
     /// Inserts a passwordChangeToken and the confirmed keyFetchToken issued with it, in one transaction.
-    async fn create_password_change(&self, change_token: &TokenCore, key_fetch: &KeyFetchToken) -> DbResult<()> {
-        let _ = (change_token, key_fetch);
-        Err(DbError::Backend("create_password_change is not implemented by this backend".into()))
-    }
+    async fn create_password_change(
+        &self,
+        change_token: &TokenCore,
+        key_fetch: &KeyFetchToken,
+    ) -> DbResult<()>;
 
     /// In one transaction: consumes `change_token_id_hash` (false and nothing written
-    /// if it is gone), stores the new salt, verifiers and wraps (verifier_version 1,
+    /// if it is gone or belongs to another account than `uid`), stores the new salt, verifiers and wraps (verifier_version 1,
     /// V2 columns set or cleared), deletes every token of the account (sessions,
     /// keyFetch, passwordChange, passwordForgot, accountReset), then inserts
     /// `new_session` and `key_fetch`.
-    async fn change_password(&self, change: &PasswordChange) -> DbResult<bool> {
-        let _ = change;
-        Err(DbError::Backend("change_password is not implemented by this backend".into()))
-    }
+    async fn change_password(&self, change: &PasswordChange) -> DbResult<bool>;
 
     // ---- passwordForgot tokens -----------------------------------------
 

@@ -5,8 +5,13 @@
 use std::time::{Duration, Instant};
 
 fn main() {
-    let secs: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let secs: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let handles: Vec<_> = (0..cores)

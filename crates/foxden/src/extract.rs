@@ -131,6 +131,7 @@ mod tests {
     #[serde(rename_all = "camelCase")]
     #[allow(dead_code)]
     struct Body {
+        #[serde(rename = "authPW")]
         auth_pw: Hex<32>,
         nested: Option<Inner>,
     }

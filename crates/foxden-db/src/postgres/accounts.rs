@@ -138,3 +138,62 @@ pub(super) async fn verify_email_code<C: GenericClient>(
     }
     Ok(out)
 }
+
+/// Every token table of an account, for a password change (the account row stays).
+const TOKEN_TABLES_BY_UID: [&str; 5] = [
+    "DELETE FROM session_tokens WHERE uid = $1",
+    "DELETE FROM key_fetch_tokens WHERE uid = $1",
+    "DELETE FROM password_change_tokens WHERE uid = $1",
+    "DELETE FROM password_forgot_tokens WHERE uid = $1",
+    "DELETE FROM account_reset_tokens WHERE uid = $1",
+];
+
+/// Must run inside a transaction. Locks the account row before consuming the
+/// passwordChange token (the order `delete_account` takes: account, then its
+/// tokens), so the two cannot deadlock, and concurrent changes with one token
+/// queue on the account and only the first finds the token.
+pub(super) async fn change_password<C: GenericClient>(
+    tx: &C,
+    ch: &PasswordChange,
+) -> DbResult<bool> {
+    let uid = &ch.uid[..];
+    let sql = "SELECT 1 FROM accounts WHERE uid = $1 FOR UPDATE";
+    if query_opt(tx, sql, &[&uid]).await?.is_none() {
+        return Ok(false);
+    }
+    let sql = "DELETE FROM password_change_tokens WHERE id_hash = $1 AND uid = $2";
+    if exec(tx, sql, &[&&ch.change_token_id_hash[..], &uid]).await? == 0 {
+        return Ok(false);
+    }
+    let v2 = ch.v2.as_ref();
+    let client_salt = v2.map(|v| v.client_salt.as_str());
+    let verify_hash_v2 = v2.map(|v| &v.verify_hash[..]);
+    let wrap_wrap_kb_v2 = v2.map(|v| &v.wrap_wrap_kb[..]);
+    exec(
+        tx,
+        "UPDATE accounts SET auth_salt = $2, verify_hash = $3, wrap_wrap_kb = $4, \
+         verifier_version = 1, verifier_set_at = $5, client_salt = $6, verify_hash_v2 = $7, \
+         wrap_wrap_kb_v2 = $8 WHERE uid = $1",
+        &[
+            &uid,
+            &&ch.auth_salt[..],
+            &&ch.verify_hash[..],
+            &&ch.wrap_wrap_kb[..],
+            &ch.verifier_set_at,
+            &client_salt,
+            &verify_hash_v2,
+            &wrap_wrap_kb_v2,
+        ],
+    )
+    .await?;
+    for sql in TOKEN_TABLES_BY_UID {
+        exec(tx, sql, &[&uid]).await?;
+    }
+    if let Some(session) = &ch.new_session {
+        insert_session(tx, session).await?;
+    }
+    for k in &ch.key_fetch {
+        insert_key_fetch(tx, k).await?;
+    }
+    Ok(true)
+}

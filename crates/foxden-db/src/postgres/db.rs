@@ -140,6 +140,18 @@ impl Db for PostgresDb {
         tok::delete_by_id(&self.client().await?, sql, id_hash).await
     }
 
+    async fn create_password_change(
+        &self,
+        change_token: &TokenCore,
+        key_fetch: &KeyFetchToken,
+    ) -> DbResult<()> {
+        in_tx!(self, tx => tok::create_password_change(&tx, change_token, key_fetch).await)
+    }
+
+    async fn change_password(&self, change: &PasswordChange) -> DbResult<bool> {
+        in_tx!(self, tx => acc::change_password(&tx, change).await)
+    }
+
     async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()> {
         tok::create_forgot(&self.client().await?, token).await
     }

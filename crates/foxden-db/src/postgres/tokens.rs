@@ -184,6 +184,16 @@ pub(super) async fn create_plain_token<C: GenericClient>(
     Ok(())
 }
 
+/// Must run inside a transaction.
+pub(super) async fn create_password_change<C: GenericClient>(
+    tx: &C,
+    change_token: &TokenCore,
+    key_fetch: &KeyFetchToken,
+) -> DbResult<()> {
+    create_plain_token(tx, PlainTokenKind::PasswordChange, change_token).await?;
+    insert_key_fetch(tx, key_fetch).await
+}
+
 pub(super) async fn plain_token<C: GenericClient>(
     c: &C,
     kind: PlainTokenKind,

@@ -137,3 +137,53 @@ pub(super) fn verify_email_code(
     }
     Ok(out)
 }
+
+/// Every token table of an account, for a password change (the account row stays).
+const TOKEN_TABLES_BY_UID: [&str; 5] = [
+    "DELETE FROM session_tokens WHERE uid = ?1",
+    "DELETE FROM key_fetch_tokens WHERE uid = ?1",
+    "DELETE FROM password_change_tokens WHERE uid = ?1",
+    "DELETE FROM password_forgot_tokens WHERE uid = ?1",
+    "DELETE FROM account_reset_tokens WHERE uid = ?1",
+];
+
+pub(super) fn change_password(tx: &Connection, ch: &PasswordChange) -> DbResult<bool> {
+    let consumed = tx
+        .prepare_cached("DELETE FROM password_change_tokens WHERE id_hash = ?1 AND uid = ?2")
+        .and_then(|mut st| st.execute(params![ch.change_token_id_hash, ch.uid]))
+        .map_err(sql_err)?;
+    if consumed == 0 {
+        return Ok(false);
+    }
+    let v2 = ch.v2.as_ref();
+    tx.prepare_cached(
+        "UPDATE accounts SET auth_salt = ?2, verify_hash = ?3, wrap_wrap_kb = ?4, \
+         verifier_version = 1, verifier_set_at = ?5, client_salt = ?6, verify_hash_v2 = ?7, \
+         wrap_wrap_kb_v2 = ?8 WHERE uid = ?1",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            ch.uid,
+            ch.auth_salt,
+            ch.verify_hash,
+            ch.wrap_wrap_kb,
+            ch.verifier_set_at,
+            v2.map(|v| &v.client_salt),
+            v2.map(|v| v.verify_hash),
+            v2.map(|v| v.wrap_wrap_kb),
+        ])
+    })
+    .map_err(sql_err)?;
+    for sql in TOKEN_TABLES_BY_UID {
+        tx.prepare_cached(sql)
+            .and_then(|mut st| st.execute([ch.uid]))
+            .map_err(sql_err)?;
+    }
+    if let Some(session) = &ch.new_session {
+        insert_session(tx, session)?;
+    }
+    ch.key_fetch
+        .iter()
+        .try_for_each(|k| insert_key_fetch(tx, k))?;
+    Ok(true)
+}

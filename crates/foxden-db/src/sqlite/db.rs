@@ -145,6 +145,22 @@ impl Db for SqliteDb {
         self.write(move |tx| tok::delete_by_id(tx, sql, &id)).await
     }
 
+    async fn create_password_change(
+        &self,
+        change_token: &TokenCore,
+        key_fetch: &KeyFetchToken,
+    ) -> DbResult<()> {
+        let (change_token, key_fetch) = (change_token.clone(), key_fetch.clone());
+        self.write(move |tx| tok::create_password_change(tx, &change_token, &key_fetch))
+            .await
+    }
+
+    async fn change_password(&self, change: &PasswordChange) -> DbResult<bool> {
+        let change = change.clone();
+        self.write(move |tx| acc::change_password(tx, &change))
+            .await
+    }
+
     async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()> {
         let token = token.clone();
         self.write(move |tx| tok::create_forgot(tx, &token)).await

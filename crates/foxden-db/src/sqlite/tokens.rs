@@ -193,6 +193,15 @@ pub(super) fn create_plain_token(
     Ok(())
 }
 
+pub(super) fn create_password_change(
+    tx: &Connection,
+    change_token: &TokenCore,
+    key_fetch: &KeyFetchToken,
+) -> DbResult<()> {
+    create_plain_token(tx, PlainTokenKind::PasswordChange, change_token)?;
+    insert_key_fetch(tx, key_fetch)
+}
+
 pub(super) fn plain_token(
     c: &Connection,
     kind: PlainTokenKind,

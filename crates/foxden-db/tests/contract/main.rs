@@ -8,6 +8,7 @@ mod accounts;
 mod backend;
 mod fixtures;
 mod harness;
+mod password;
 mod sessions;
 mod tokens;
 mod verify;
@@ -79,4 +80,10 @@ contract_cases! {
     tokens::concurrent_exchanges_have_one_winner,
     tokens::exchange_for_another_account_writes_nothing,
     tokens::prune_expired_by_creation_time,
+    password::create_password_change_round_trip,
+    password::change_password_replaces_credentials_and_tokens,
+    password::change_password_replay_writes_nothing,
+    password::change_token_of_another_account_writes_nothing,
+    password::failed_change_password_leaves_nothing_behind,
+    password::concurrent_password_changes_have_one_winner,
 }

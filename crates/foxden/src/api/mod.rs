@@ -3,8 +3,8 @@
 mod account;
 mod emails;
 mod misc;
-mod password;
 pub mod ops;
+mod password;
 mod session;
 
 use axum::Router;

@@ -30,8 +30,15 @@ struct StartBody {
 }
 
 /// PyFxA 0.8 calls this without authentication, 0.9 with its session: both work.
-async fn start(State(state): State<AppState>, session: Option<SessionAuth>, ApiJson(body): ApiJson<StartBody>) -> ApiResult<Json<Value>> {
-    let creds = Credentials { email: body.email, auth_pw: body.old_auth_pw.0 };
+async fn start(
+    State(state): State<AppState>,
+    session: Option<SessionAuth>,
+    ApiJson(body): ApiJson<StartBody>,
+) -> ApiResult<Json<Value>> {
+    let creds = Credentials {
+        email: body.email,
+        auth_pw: body.old_auth_pw.0,
+    };
     let started = password_change::start(&state, creds, session.map(|s| s.token.core.uid)).await?;
     let (field, token) = started.key_fetch;
     Ok(Json(json!({
@@ -70,8 +77,17 @@ fn v2_group(body: &FinishBody) -> ApiResult<Option<V2Credentials>> {
             client_salt: salt.0.clone(),
         })),
         (a, w2, _) => {
-            let missing = if a.is_none() { "authPWVersion2" } else if w2.is_none() { "wrapKbVersion2" } else { "clientSalt" };
-            Err(ApiError::MissingParameter { origin: Source::Payload, param: missing.into() })
+            let missing = if a.is_none() {
+                "authPWVersion2"
+            } else if w2.is_none() {
+                "wrapKbVersion2"
+            } else {
+                "clientSalt"
+            };
+            Err(ApiError::MissingParameter {
+                origin: Source::Payload,
+                param: missing.into(),
+            })
         }
     }
 }

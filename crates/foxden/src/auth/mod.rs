@@ -115,7 +115,11 @@ fn check_hawk<T: TokenRecord>(
         .open(&core.auth_key_sealed, &core.id_hash)
         .map_err(|_| ApiError::InvalidToken)?;
     // Inside nested routers axum strips the prefix from `uri`; clients sign the full path.
-    let uri = parts.extensions.get::<OriginalUri>().map(|o| &o.0).unwrap_or(&parts.uri);
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(&parts.uri);
     let resource = uri.path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
     let request = hawk::RequestParts {
         method: parts.method.as_str(),

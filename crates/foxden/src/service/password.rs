@@ -17,7 +17,7 @@ struct Job {
     auth_pw: [u8; 32],
     auth_salt: [u8; 32],
     verifier_version: i32,
-    reply: oneshot::Sender<Verifier>,
+    reply: oneshot::Sender<Option<Verifier>>,
 }
 
 pub struct PasswordPool {
@@ -65,7 +65,7 @@ impl PasswordPool {
             reply,
         };
         match self.queue.try_send(job) {
-            Ok(()) => answer.await.map_err(|_| ApiError::Unexpected),
+            Ok(()) => answer.await.ok().flatten().ok_or(ApiError::Unexpected),
             Err(TrySendError::Full(_)) => Err(ApiError::ServerBusy {
                 retry_after: self.retry_after_secs(),
             }),
@@ -91,7 +91,8 @@ fn worker(receiver: Arc<Mutex<std::sync::mpsc::Receiver<Job>>>, average: Arc<Ato
             Err(_) => return,
         };
         let started = Instant::now();
-        let result = verifier::compute(&job.auth_pw, &job.auth_salt, job.verifier_version);
+        // An unknown verifierVersion (only possible in imported data) fails the request.
+        let result = verifier::try_compute(&job.auth_pw, &job.auth_salt, job.verifier_version).ok();
         let took = started.elapsed().as_micros() as u64;
         let old = average.load(Ordering::Relaxed);
         average.store((old * 7 + took) / 8, Ordering::Relaxed);

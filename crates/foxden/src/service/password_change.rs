@@ -22,14 +22,19 @@ pub struct Started {
 }
 
 /// Checks the old password and issues a passwordChangeToken and a confirmed keyFetchToken.
-pub async fn start(state: &AppState, creds: Credentials, session_uid: Option<[u8; 16]>) -> ApiResult<Started> {
+pub async fn start(
+    state: &AppState,
+    creds: Credentials,
+    session_uid: Option<[u8; 16]>,
+) -> ApiResult<Started> {
     let (account, matched) = authenticate(state, &creds).await?;
     if session_uid.is_some_and(|uid| uid != account.uid) {
         return Err(ApiError::InvalidToken);
     }
     let now = now_ms();
     let change = Minted::new(TokenKind::PasswordChange);
-    let (kf_minted, kf_record) = key_fetch(state, account.uid, now, &account.ka, &matched.wrap_kb, None);
+    let (kf_minted, kf_record) =
+        key_fetch(state, account.uid, now, &account.ka, &matched.wrap_kb, None);
     state
         .db
         .create_password_change(&change.core(state, account.uid, now), &kf_record)
@@ -66,11 +71,23 @@ pub struct FinishedSession {
     pub key_fetch_token2: Option<String>,
 }
 
-pub async fn finish(state: &AppState, change_token_id_hash: [u8; 32], uid: [u8; 16], req: Finish) -> ApiResult<Finished> {
-    let account = state.db.account(&uid).await?.ok_or(ApiError::InvalidToken)?;
+pub async fn finish(
+    state: &AppState,
+    change_token_id_hash: [u8; 32],
+    uid: [u8; 16],
+    req: Finish,
+) -> ApiResult<Finished> {
+    let account = state
+        .db
+        .account(&uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
     let now = now_ms().max(account.verifier_set_at + 1);
     let auth_salt = random::bytes::<32>();
-    let verifier = state.passwords.verifier(&req.auth_pw, &auth_salt, 1).await?;
+    let verifier = state
+        .passwords
+        .verifier(&req.auth_pw, &auth_salt, 1)
+        .await?;
     let v2 = match &req.v2 {
         None => None,
         Some(v2) => {
@@ -86,7 +103,11 @@ pub async fn finish(state: &AppState, change_token_id_hash: [u8; 32], uid: [u8; 
         None => None,
         Some(id) => {
             let session = state.db.session(&foxden_crypto::sha256(&id)).await?;
-            Some(session.filter(|s| s.core.uid == uid).ok_or(ApiError::InvalidToken)?)
+            Some(
+                session
+                    .filter(|s| s.core.uid == uid)
+                    .ok_or(ApiError::InvalidToken)?,
+            )
         }
     };
     let mut new_session = None;
@@ -114,7 +135,8 @@ pub async fn finish(state: &AppState, change_token_id_hash: [u8; 32], uid: [u8; 
             out.key_fetch_token = Some(minted.hex());
             key_fetch_tokens.push(record);
             if let Some(v2) = &req.v2 {
-                let (minted, record) = key_fetch(state, uid, now, &account.ka, &v2.wrap_kb_v2, None);
+                let (minted, record) =
+                    key_fetch(state, uid, now, &account.ka, &v2.wrap_kb_v2, None);
                 out.key_fetch_token2 = Some(minted.hex());
                 key_fetch_tokens.push(record);
             }
@@ -137,5 +159,8 @@ pub async fn finish(state: &AppState, change_token_id_hash: [u8; 32], uid: [u8; 
         return Err(ApiError::InvalidToken);
     }
     tracing::info!(uid = %hex::encode(uid), "password changed");
-    Ok(Finished { uid, session: finished_session })
+    Ok(Finished {
+        uid,
+        session: finished_session,
+    })
 }
