@@ -1,0 +1,267 @@
+//! A fresh foxden per test: a temp data folder, SQLite (or a throw-away PostgreSQL
+//! schema), mail written to `<data dir>/outbox`, and a small HTTP client.
+
+use std::collections::HashMap;
+
+use foxden::settings::{LogFormat, Settings};
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::Method;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const PG_ENV: &str = "FOXDEN_TEST_POSTGRES_URL";
+
+/// Knobs a test may turn; everything else is the server default.
+pub struct Options {
+    pub hawk_skew_secs: i64,
+    pub skip_confirm_new_account_ms: i64,
+    pub database_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            hawk_skew_secs: 20 * 365 * 24 * 60 * 60,
+            skip_confirm_new_account_ms: 4 * 60 * 60 * 1000,
+            database_url: None,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub data_dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(opts: Options) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let addr = listener.local_addr().unwrap();
+    let public_url = url::Url::parse(&format!("http://{addr}/")).unwrap();
+    let settings = Settings {
+        listen: addr,
+        public_url: public_url.clone(),
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: opts
+            .database_url
+            .unwrap_or_else(|| foxden_db::sqlite_url_for(data_dir.path())),
+        smtp_url: None,
+        mail_from: "Firefox Accounts <no-reply@foxden.test>".into(),
+        content_url: public_url,
+        log_format: LogFormat::Pretty,
+        hawk_skew_secs: opts.hawk_skew_secs,
+        max_body_bytes: 16 * 1024,
+        scrypt_workers: 2,
+        scrypt_queue: 32,
+        session_lifetime_ms: 28 * 24 * 60 * 60 * 1000,
+        skip_confirm_new_account_ms: opts.skip_confirm_new_account_ms,
+    };
+    let app = foxden::Application::build_on(settings, listener)
+        .await
+        .expect("build app");
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base: format!("http://{addr}"),
+        data_dir,
+        http: reqwest::Client::new(),
+        shutdown: Some(tx),
+    }
+}
+
+/// A response with its body parsed as JSON (`Value::Null` when it is not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn errno(&self) -> i64 {
+        self.body["errno"].as_i64().unwrap_or(-1)
+    }
+
+    /// Asserts a 200 and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.status, 200, "unexpected response: {:?}", self.body);
+        self
+    }
+
+    /// Asserts an error status and errno.
+    #[track_caller]
+    pub fn err(&self, status: u16, errno: i64) {
+        assert_eq!(
+            (self.status, self.errno()),
+            (status, errno),
+            "unexpected response: {:?}",
+            self.body
+        );
+    }
+
+    pub fn str(&self, key: &str) -> String {
+        self.body[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {key} in {:?}", self.body))
+            .to_string()
+    }
+}
+
+/// One message from the outbox, header names lower-cased.
+#[derive(Debug)]
+pub struct Mail {
+    pub headers: HashMap<String, String>,
+}
+
+impl Mail {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("mail has no {name} header: {:?}", self.headers))
+    }
+
+    pub fn template(&self) -> &str {
+        self.header("X-Template-Name")
+    }
+}
+
+fn parse_mail(raw: &str) -> Mail {
+    let head = raw.split("\r\n\r\n").next().unwrap_or("");
+    let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let headers = unfolded
+        .split("\r\n")
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Mail { headers }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// All mails sent to `email`, oldest first.
+    pub fn mails_to(&self, email: &str) -> Vec<Mail> {
+        let dir = self.data_dir.path().join("outbox");
+        let mut files: Vec<(u128, String, std::path::PathBuf)> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_else(|_| Vec::new())
+            .into_iter()
+            .map(|p: std::path::PathBuf| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                let ms = name.split('-').next().unwrap_or("0").parse().unwrap_or(0);
+                (ms, name, p)
+            })
+            .collect();
+        files.sort();
+        let needle = email.to_ascii_lowercase();
+        files
+            .iter()
+            .map(|(_, _, p)| parse_mail(&std::fs::read_to_string(p).unwrap()))
+            .filter(|m| {
+                m.headers
+                    .get("to")
+                    .is_some_and(|to| to.to_ascii_lowercase().contains(&needle))
+            })
+            .collect()
+    }
+
+    /// The newest mail to `email`; panics when there is none.
+    #[track_caller]
+    pub fn last_mail(&self, email: &str) -> Mail {
+        self.mails_to(email)
+            .pop()
+            .unwrap_or_else(|| panic!("no mail to {email}"))
+    }
+
+    /// Sends a request; a body is sent as `application/json`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        authorization: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Resp {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(auth) = authorization {
+            req = req.header(AUTHORIZATION, auth);
+        }
+        if let Some(body) = body {
+            req = req.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        let res = req.send().await.expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Resp {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.send(Method::POST, path, None, Some(bytes)).await
+    }
+}
+
+/// A throw-away PostgreSQL schema (as in foxden-db's contract tests); `None`
+/// with a note on stderr when `FOXDEN_TEST_POSTGRES_URL` is unset.
+pub struct PgSchema {
+    pub name: String,
+    pub url: String,
+    admin: tokio_postgres::Client,
+}
+
+impl PgSchema {
+    pub async fn create() -> Option<Self> {
+        let Ok(base) = std::env::var(PG_ENV) else {
+            eprintln!("skipped: {PG_ENV} is not set");
+            return None;
+        };
+        let (admin, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+            .await
+            .expect("connect to FOXDEN_TEST_POSTGRES_URL");
+        tokio::spawn(conn);
+        let name = format!("foxden_api_{}", foxden_crypto::random::hex(8));
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .await
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-csearch_path%3D{name}");
+        Some(PgSchema { name, url, admin })
+    }
+
+    pub async fn drop_now(self) {
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
+        if let Err(e) = self.admin.batch_execute(&sql).await {
+            eprintln!("could not drop test schema {}: {e}", self.name);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! HTTP-level tests: each test starts its own foxden on a free port.
+
+mod account;
+mod auth;
+mod client;
+mod emails;
+mod helpers;
+mod hygiene;
+mod login;
+mod postgres;
+mod session;
