@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
-cargo build --release -p foxden --examples -q
+cargo build --release -p foxden --bins --examples -q
 bin=target/release/foxden
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
@@ -23,8 +23,8 @@ target/release/examples/scrypt_capacity 10
 echo "== GET /v1/session/status, Hawk, 50 connections, ${secs}s"
 wrk -t2 -c50 -d"${secs}s" --latency -s bench/session_status.lua "http://127.0.0.1:$port"
 echo "RSS after session/status load: $(rss VmRSS)"
-echo "== POST /v1/account/login, 16 connections, ${secs}s"
-wrk -t1 -c16 -d"${secs}s" --latency --timeout 10s -s bench/login.lua "http://127.0.0.1:$port"
+echo "== POST /v1/account/login, 16 clients honouring Retry-After, $((secs * 2))s"
+python3 bench/login_load.py "http://127.0.0.1:$port" "$LOGIN_BODY" 16 $((secs * 2))
 echo "peak RSS (VmHWM): $(rss VmHWM)"
 sleep 2
 echo "idle RSS after load: $(rss VmRSS)"

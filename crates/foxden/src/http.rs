@@ -40,7 +40,9 @@ pub fn router(state: AppState) -> Router {
                 let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
                 tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
             })
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                // Statuses are in the response line; 503 errno 201 under load is expected, not an error.
+                .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))

@@ -105,7 +105,11 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     Ok(AppState::new(Shared {
         db,
         sealer: foxden_crypto::sealed::SecretBox::new(&seal_key),
-        passwords: PasswordPool::new(settings.scrypt_workers, settings.scrypt_queue),
+        passwords: PasswordPool::new(
+            settings.scrypt_workers,
+            settings.scrypt_queue,
+            settings.scrypt_max_wait_ms as u64,
+        ),
         mailer,
         hawk_host: settings.hawk_host(),
         hawk_port,

@@ -33,6 +33,8 @@ pub struct Settings {
     pub scrypt_workers: usize,
     /// Password hashes allowed to wait; beyond that the server answers 503 errno 201.
     pub scrypt_queue: usize,
+    /// Longest expected wait for a password hash before the server answers 503 errno 201.
+    pub scrypt_max_wait_ms: i64,
     /// Lifetime of a session with no device record (ms); 0 = unlimited.
     pub session_lifetime_ms: i64,
     /// Sign-in confirmation is skipped for accounts younger than this (ms).
@@ -55,6 +57,7 @@ struct FileSettings {
     max_body_bytes: Option<usize>,
     scrypt_workers: Option<usize>,
     scrypt_queue: Option<usize>,
+    scrypt_max_wait_ms: Option<i64>,
     session_lifetime_ms: Option<i64>,
     skip_confirm_new_account_ms: Option<i64>,
 }
@@ -128,7 +131,7 @@ impl Settings {
         .unwrap_or(cores);
         let scrypt_queue = number("FOXDEN_SCRYPT_QUEUE", file.scrypt_queue.map(|n| n as i64))?
             .map(|n| n.max(0) as usize)
-            .unwrap_or(4 * scrypt_workers);
+            .unwrap_or(8 * scrypt_workers);
         let settings = Settings {
             listen,
             public_url,
@@ -148,6 +151,9 @@ impl Settings {
             .unwrap_or(16 * 1024),
             scrypt_workers,
             scrypt_queue,
+            scrypt_max_wait_ms: number("FOXDEN_SCRYPT_MAX_WAIT_MS", file.scrypt_max_wait_ms)?
+                .unwrap_or(1500)
+                .max(0),
             session_lifetime_ms: number("FOXDEN_SESSION_LIFETIME_MS", file.session_lifetime_ms)?
                 .unwrap_or(FOUR_WEEKS_MS),
             skip_confirm_new_account_ms: number(
@@ -179,7 +185,7 @@ impl Settings {
         format!(
             "listen = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\nsmtp_url = {}\n\
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
-             max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nsession_lifetime_ms = {}\n\
+             max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
              skip_confirm_new_account_ms = {}\n",
             self.listen,
             self.public_url,
@@ -196,6 +202,7 @@ impl Settings {
             self.max_body_bytes,
             self.scrypt_workers,
             self.scrypt_queue,
+            self.scrypt_max_wait_ms,
             self.session_lifetime_ms,
             self.skip_confirm_new_account_ms,
         )

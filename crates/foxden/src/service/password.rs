@@ -1,10 +1,11 @@
-//! Server-side password checks. scrypt (64 MiB, ~0.1 s) runs on a fixed pool of
-//! threads, at most one hash per worker in flight, behind a bounded queue. When
-//! the queue is full the caller gets 503 errno 201 with `Retry-After` at once
-//! instead of waiting without limit.
+//! Server-side password checks. scrypt (64 MiB, 0.1–0.3 s) runs on a fixed pool
+//! of threads, one hash per worker at a time. A request is admitted only if its
+//! expected wait (the hashes ahead of it at the measured hash time) fits the
+//! wait budget and the queue cap; otherwise it gets 503 errno 201 with
+//! `Retry-After` at once instead of waiting without limit.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -20,33 +21,55 @@ struct Job {
     reply: oneshot::Sender<Option<Verifier>>,
 }
 
+/// Shared between the pool handle and its workers.
+struct Load {
+    /// Jobs admitted and not finished (waiting or hashing).
+    pending: AtomicUsize,
+    /// Moving average of one hash in microseconds.
+    average_micros: AtomicU64,
+}
+
 pub struct PasswordPool {
-    queue: SyncSender<Job>,
+    queue: Mutex<Sender<Job>>,
+    load: Arc<Load>,
     workers: usize,
-    capacity: usize,
-    /// Moving average of one hash in microseconds, for `Retry-After`.
-    average_micros: Arc<AtomicU64>,
+    /// Hard cap on admitted jobs (workers + queue).
+    max_pending: usize,
+    max_wait_micros: u64,
+}
+
+/// Releases an admission slot however the request ends (even if it is dropped).
+struct Admitted<'a>(&'a Load);
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl PasswordPool {
-    pub fn new(workers: usize, queue_len: usize) -> Self {
+    pub fn new(workers: usize, queue_len: usize, max_wait_ms: u64) -> Self {
         let workers = workers.max(1);
-        let (queue, receiver) = sync_channel::<Job>(queue_len);
+        let (queue, receiver) = channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
-        let average_micros = Arc::new(AtomicU64::new(150_000));
+        let load = Arc::new(Load {
+            pending: AtomicUsize::new(0),
+            average_micros: AtomicU64::new(200_000),
+        });
         for index in 0..workers {
             let receiver = receiver.clone();
-            let average = average_micros.clone();
+            let load = load.clone();
             std::thread::Builder::new()
                 .name(format!("foxden-scrypt-{index}"))
-                .spawn(move || worker(receiver, average))
+                .spawn(move || worker(receiver, load))
                 .expect("spawn scrypt worker thread");
         }
         PasswordPool {
-            queue,
+            queue: Mutex::new(queue),
+            load,
             workers,
-            capacity: queue_len + workers,
-            average_micros,
+            max_pending: workers + queue_len,
+            max_wait_micros: max_wait_ms.saturating_mul(1000),
         }
     }
 
@@ -57,6 +80,7 @@ impl PasswordPool {
         auth_salt: &[u8; 32],
         verifier_version: i32,
     ) -> ApiResult<Verifier> {
+        let _slot = self.admit()?;
         let (reply, answer) = oneshot::channel();
         let job = Job {
             auth_pw: *auth_pw,
@@ -64,24 +88,37 @@ impl PasswordPool {
             verifier_version,
             reply,
         };
-        match self.queue.try_send(job) {
-            Ok(()) => answer.await.ok().flatten().ok_or(ApiError::Unexpected),
-            Err(TrySendError::Full(_)) => Err(ApiError::ServerBusy {
-                retry_after: self.retry_after_secs(),
-            }),
-            Err(TrySendError::Disconnected(_)) => Err(ApiError::Unexpected),
-        }
+        let sent = self
+            .queue
+            .lock()
+            .map_err(|_| ApiError::Unexpected)?
+            .send(job);
+        sent.map_err(|_| ApiError::Unexpected)?;
+        answer.await.ok().flatten().ok_or(ApiError::Unexpected)
     }
 
-    /// Seconds until a full queue has drained, at least one.
-    fn retry_after_secs(&self) -> u64 {
-        let micros = self.average_micros.load(Ordering::Relaxed) * self.capacity as u64
-            / self.workers as u64;
-        micros.div_ceil(1_000_000).max(1)
+    fn admit(&self) -> ApiResult<Admitted<'_>> {
+        let ahead = self.load.pending.fetch_add(1, Ordering::AcqRel);
+        let slot = Admitted(&self.load);
+        let expected_wait = self.expected_wait_micros(ahead);
+        if ahead >= self.max_pending
+            || (ahead >= self.workers && expected_wait > self.max_wait_micros)
+        {
+            return Err(ApiError::ServerBusy {
+                retry_after: expected_wait.div_ceil(1_000_000).max(1),
+            });
+        }
+        Ok(slot)
+    }
+
+    /// Time until a job with `ahead` jobs before it has been hashed.
+    fn expected_wait_micros(&self, ahead: usize) -> u64 {
+        let average = self.load.average_micros.load(Ordering::Relaxed);
+        (ahead / self.workers + 1) as u64 * average
     }
 }
 
-fn worker(receiver: Arc<Mutex<std::sync::mpsc::Receiver<Job>>>, average: Arc<AtomicU64>) {
+fn worker(receiver: Arc<Mutex<Receiver<Job>>>, load: Arc<Load>) {
     loop {
         let job = match receiver.lock() {
             Ok(guard) => match guard.recv() {
@@ -90,12 +127,16 @@ fn worker(receiver: Arc<Mutex<std::sync::mpsc::Receiver<Job>>>, average: Arc<Ato
             },
             Err(_) => return,
         };
+        if job.reply.is_closed() {
+            continue; // the client went away while waiting
+        }
         let started = Instant::now();
         // An unknown verifierVersion (only possible in imported data) fails the request.
         let result = verifier::try_compute(&job.auth_pw, &job.auth_salt, job.verifier_version).ok();
         let took = started.elapsed().as_micros() as u64;
-        let old = average.load(Ordering::Relaxed);
-        average.store((old * 7 + took) / 8, Ordering::Relaxed);
+        let old = load.average_micros.load(Ordering::Relaxed);
+        load.average_micros
+            .store((old * 7 + took) / 8, Ordering::Relaxed);
         let _ = job.reply.send(result);
     }
 }
@@ -140,4 +181,45 @@ pub async fn check(
         }));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn full_pool_answers_busy_at_once_with_retry_after() {
+        let pool = Arc::new(PasswordPool::new(1, 0, 1500));
+        let first = {
+            let pool = pool.clone();
+            tokio::spawn(async move { pool.verifier(&[1; 32], &[2; 32], 1).await })
+        };
+        // Let the first job be admitted.
+        while pool.load.pending.load(Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let started = Instant::now();
+        match pool.verifier(&[3; 32], &[4; 32], 1).await {
+            Err(ApiError::ServerBusy { retry_after }) => assert!(retry_after >= 1),
+            other => panic!("expected 503 errno 201, got {:?}", other.map(|_| ())),
+        }
+        assert!(
+            started.elapsed().as_millis() < 50,
+            "refusal must not wait for a hash"
+        );
+        assert!(first.await.unwrap().is_ok());
+        // The slot is released: the next request is admitted.
+        assert!(pool.verifier(&[5; 32], &[6; 32], 1).await.is_ok());
+        assert_eq!(pool.load.pending.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn unknown_verifier_version_fails_the_request_not_the_worker() {
+        let pool = PasswordPool::new(1, 0, 1500);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(rt.block_on(pool.verifier(&[1; 32], &[2; 32], 7)).is_err());
+        assert!(rt.block_on(pool.verifier(&[1; 32], &[2; 32], 0)).is_ok());
+    }
 }

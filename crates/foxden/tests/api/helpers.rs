@@ -67,6 +67,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         max_body_bytes: 16 * 1024,
         scrypt_workers: 2,
         scrypt_queue: 32,
+        scrypt_max_wait_ms: 60_000,
         session_lifetime_ms: 28 * 24 * 60 * 60 * 1000,
         skip_confirm_new_account_ms: opts.skip_confirm_new_account_ms,
     };
