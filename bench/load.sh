@@ -21,7 +21,7 @@ export LOGIN_BODY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["
 echo "== scrypt capacity (all cores busy)"
 target/release/examples/scrypt_capacity 10
 echo "== GET /v1/session/status, Hawk, 50 connections, ${secs}s"
-wrk -t2 -c50 -d"${secs}s" --latency -s bench/session_status.lua "http://127.0.0.1:$port"
+wrk -t1 -c50 -d"${secs}s" --latency -s bench/session_status.lua "http://127.0.0.1:$port"
 echo "RSS after session/status load: $(rss VmRSS)"
 echo "== POST /v1/account/login, 16 clients honouring Retry-After, $((secs * 2))s"
 python3 bench/login_load.py "http://127.0.0.1:$port" "$LOGIN_BODY" 16 $((secs * 2))

@@ -28,7 +28,8 @@ impl Db for SqliteDb {
 
     async fn create_account(&self, new: &NewAccount) -> DbResult<()> {
         let new = new.clone();
-        self.write(move |tx| acc::create_account(tx, &new)).await
+        self.write_sessions(move |tx| acc::create_account(tx, &new))
+            .await
     }
 
     async fn account(&self, uid: &Uid) -> DbResult<Option<Account>> {
@@ -43,7 +44,8 @@ impl Db for SqliteDb {
 
     async fn delete_account(&self, uid: &Uid) -> DbResult<bool> {
         let uid = *uid;
-        self.write(move |tx| acc::delete_account(tx, &uid)).await
+        self.write_sessions(move |tx| acc::delete_account(tx, &uid))
+            .await
     }
 
     async fn set_email_verified(&self, uid: &Uid) -> DbResult<bool> {
@@ -60,7 +62,7 @@ impl Db for SqliteDb {
         now: Millis,
     ) -> DbResult<CodeOutcome> {
         let (uid, code) = (*uid, *code);
-        self.write(move |tx| acc::verify_email_code(tx, &uid, &code, method, now))
+        self.write_sessions(move |tx| acc::verify_email_code(tx, &uid, &code, method, now))
             .await
     }
 
@@ -75,8 +77,7 @@ impl Db for SqliteDb {
     }
 
     async fn session(&self, id_hash: &TokenIdHash) -> DbResult<Option<SessionToken>> {
-        let id = *id_hash;
-        self.read(move |c| tok::session(c, &id)).await
+        self.cached_session(id_hash).await
     }
 
     async fn sessions_for(&self, uid: &Uid) -> DbResult<Vec<SessionToken>> {
@@ -86,12 +87,13 @@ impl Db for SqliteDb {
 
     async fn delete_session(&self, id_hash: &TokenIdHash) -> DbResult<bool> {
         let id = *id_hash;
-        self.write(move |tx| tok::delete_session(tx, &id)).await
+        self.write_sessions(move |tx| tok::delete_session(tx, &id))
+            .await
     }
 
     async fn touch_session(&self, id_hash: &TokenIdHash, last_access_time: Millis) -> DbResult<()> {
         let id = *id_hash;
-        self.write(move |tx| tok::touch_session(tx, &id, last_access_time))
+        self.write_sessions(move |tx| tok::touch_session(tx, &id, last_access_time))
             .await
     }
 
@@ -103,8 +105,10 @@ impl Db for SqliteDb {
         key_fetch: &[KeyFetchToken],
     ) -> DbResult<bool> {
         let (id, unverified, key_fetch) = (*id_hash, unverified.cloned(), key_fetch.to_vec());
-        self.write(move |tx| tok::reauth_session(tx, &id, auth_at, unverified.as_ref(), &key_fetch))
-            .await
+        self.write_sessions(move |tx| {
+            tok::reauth_session(tx, &id, auth_at, unverified.as_ref(), &key_fetch)
+        })
+        .await
     }
 
     async fn key_fetch_token(&self, id_hash: &TokenIdHash) -> DbResult<Option<KeyFetchToken>> {
@@ -157,7 +161,7 @@ impl Db for SqliteDb {
 
     async fn change_password(&self, change: &PasswordChange) -> DbResult<bool> {
         let change = change.clone();
-        self.write(move |tx| acc::change_password(tx, &change))
+        self.write_sessions(move |tx| acc::change_password(tx, &change))
             .await
     }
 
@@ -191,6 +195,7 @@ impl Db for SqliteDb {
 
     async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64> {
         let cutoffs = *cutoffs;
-        self.write(move |tx| tok::prune(tx, &cutoffs)).await
+        self.write_sessions(move |tx| tok::prune(tx, &cutoffs))
+            .await
     }
 }

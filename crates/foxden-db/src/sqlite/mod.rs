@@ -16,6 +16,7 @@ mod accounts;
 mod db;
 mod pool;
 mod rows;
+mod session_cache;
 mod tokens;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use crate::migrations::{self, MIGRATIONS};
 use crate::store::{DbError, DbResult};
 use pool::ReaderPool;
 use rows::sql_err;
+use session_cache::SessionCache;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const STATEMENT_CACHE: usize = 64;
@@ -40,6 +42,7 @@ pub struct SqliteDb {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<ReaderPool>,
     inline_reads: bool,
+    sessions: Arc<SessionCache>,
 }
 
 impl SqliteDb {
@@ -83,6 +86,7 @@ impl SqliteDb {
             writer: Arc::new(Mutex::new(writer)),
             readers: Arc::new(ReaderPool::new(readers)),
             inline_reads: true,
+            sessions: Arc::new(SessionCache::default()),
         })
     }
 
@@ -148,6 +152,25 @@ impl SqliteDb {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
     {
+        self.write_inner(f, None).await
+    }
+
+    /// Like [`Self::write`] for writes that may change or delete sessions: the
+    /// session cache is cleared right after the commit (inside the blocking task,
+    /// so a cancelled caller cannot skip it).
+    pub(crate) async fn write_sessions<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.write_inner(f, Some(self.sessions.clone())).await
+    }
+
+    async fn write_inner<T, F>(&self, f: F, invalidate: Option<Arc<SessionCache>>) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
+    {
         let mut conn = self.writer.clone().lock_owned().await;
         tokio::task::spawn_blocking(move || {
             let tx = conn
@@ -155,10 +178,30 @@ impl SqliteDb {
                 .map_err(sql_err)?;
             let out = f(&tx)?;
             tx.commit().map_err(sql_err)?;
+            if let Some(cache) = invalidate {
+                cache.invalidate();
+            }
             Ok(out)
         })
         .await
         .map_err(join_err)?
+    }
+
+    /// A session by id, from the cache or the database.
+    pub(crate) async fn cached_session(
+        &self,
+        id: &crate::model::TokenIdHash,
+    ) -> DbResult<Option<crate::model::SessionToken>> {
+        if let Some(hit) = self.sessions.get(id) {
+            return Ok(Some(hit));
+        }
+        let seen = self.sessions.generation();
+        let id = *id;
+        let found = self.read(move |c| tokens::session(c, &id)).await?;
+        if let Some(session) = &found {
+            self.sessions.store(seen, session);
+        }
+        Ok(found)
     }
 
     /// Runs `f` on a reader connection (each statement sees the latest commit),

@@ -68,6 +68,7 @@ contract_cases! {
     sessions::delete_session_takes_its_key_fetch_tokens,
     sessions::concurrent_session_deletes_have_one_winner,
     sessions::touch_session_sets_last_access,
+    sessions::session_reads_follow_every_write,
     sessions::reauth_replaces_verification_state,
     sessions::reauth_of_missing_session_writes_nothing,
     sessions::key_fetch_token_is_single_use,

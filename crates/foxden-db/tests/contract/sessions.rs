@@ -219,3 +219,52 @@ pub async fn key_fetch_token_is_single_use(db: Arc<dyn Db>) {
     assert!(!db.delete_key_fetch_token(&id).await.unwrap());
     assert!(!db.delete_key_fetch_token(&fixtures::rand()).await.unwrap());
 }
+
+/// Every write that changes a session shows in the next read, even right after
+/// a read of the same session (backends may cache session rows).
+pub async fn session_reads_follow_every_write(db: Arc<dyn Db>) {
+    let new = seeded(&db).await;
+    let uid = new.account.uid;
+    let tvid = fixtures::rand::<16>();
+    let session = fixtures::session(uid, None);
+    let id = session.core.id_hash;
+    db.create_session(&session, &[]).await.unwrap();
+    let read = || async { db.session(&id).await.unwrap() };
+
+    assert_eq!(
+        read().await.unwrap().last_access_time,
+        session.last_access_time
+    );
+    db.touch_session(&id, 1_800_000_000_000).await.unwrap();
+    assert_eq!(read().await.unwrap().last_access_time, 1_800_000_000_000);
+
+    let unverified = Unverified {
+        token_verification_id: tvid,
+        must_verify: true,
+    };
+    assert!(db
+        .reauth_session(&id, 1_800_000_000_001, Some(&unverified), &[])
+        .await
+        .unwrap());
+    let after = read().await.unwrap();
+    assert_eq!(
+        (after.auth_at, after.unverified),
+        (1_800_000_000_001, Some(unverified))
+    );
+
+    let outcome = db
+        .verify_email_code(&uid, &tvid, VerificationMethod::Email, 1_800_000_000_002)
+        .await
+        .unwrap();
+    assert!(outcome.session_verified);
+    assert_eq!(read().await.unwrap().unverified, None);
+
+    assert!(db.delete_session(&id).await.unwrap());
+    assert_eq!(read().await, None);
+
+    let other = fixtures::session(uid, None);
+    db.create_session(&other, &[]).await.unwrap();
+    assert!(db.session(&other.core.id_hash).await.unwrap().is_some());
+    assert!(db.delete_account(&uid).await.unwrap());
+    assert_eq!(db.session(&other.core.id_hash).await.unwrap(), None);
+}
