@@ -235,16 +235,35 @@ async fn login(
         },
     )
     .await?;
+    Ok(signed_in_response(
+        done.uid,
+        Some(done.session_token),
+        done.key_fetch,
+        done.auth_at_secs,
+        &done.verification,
+    ))
+}
+
+/// The body `/account/login` and `/session/reauth` answer with.
+pub fn signed_in_response(
+    uid: [u8; 16],
+    session_token: Option<String>,
+    key_fetch: Option<(&'static str, String)>,
+    auth_at_secs: i64,
+    verification: &crate::service::verification::SessionVerification,
+) -> Json<Value> {
     let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(done.uid)));
-    out.insert("sessionToken".into(), json!(done.session_token));
-    if let Some((field, token)) = done.key_fetch {
+    out.insert("uid".into(), json!(hex::encode(uid)));
+    if let Some(token) = session_token {
+        out.insert("sessionToken".into(), json!(token));
+    }
+    if let Some((field, token)) = key_fetch {
         out.insert(field.into(), json!(token));
     }
-    out.insert("authAt".into(), json!(done.auth_at_secs));
+    out.insert("authAt".into(), json!(auth_at_secs));
     out.insert("metricsEnabled".into(), json!(true));
-    merge(&mut out, &done.verification);
-    Ok(Json(Value::Object(out)))
+    merge(&mut out, verification);
+    Json(Value::Object(out))
 }
 
 /// Adds a serializable struct's fields to a JSON object.

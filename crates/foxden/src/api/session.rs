@@ -9,7 +9,7 @@ use foxden_db::{SessionToken, Unverified};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::account::{merge, KeysQuery, LoginBody};
+use super::account::{merge, signed_in_response, KeysQuery, LoginBody};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -90,15 +90,13 @@ async fn reauth(
         auth_pw: parts.auth_pw,
     };
     let done = signin::reauth(&state, &auth.token, creds, query.keys, &parts.links).await?;
-    let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(done.uid)));
-    if let Some((field, token)) = done.key_fetch {
-        out.insert(field.into(), json!(token));
-    }
-    out.insert("authAt".into(), json!(done.auth_at_secs));
-    out.insert("metricsEnabled".into(), json!(true));
-    merge(&mut out, &done.verification);
-    Ok(Json(Value::Object(out)))
+    Ok(signed_in_response(
+        done.uid,
+        None,
+        done.key_fetch,
+        done.auth_at_secs,
+        &done.verification,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -41,13 +41,28 @@ pub struct LinkContext<'a> {
     pub resume: &'a str,
 }
 
-/// `verify`: confirm the account's email (code = the account's emailCode).
-pub fn verify(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext) -> Mail {
+/// The words of a mail whose one link carries a verification code.
+struct CodeLinkText {
+    template: &'static str,
+    path: &'static str,
+    subject: &'static str,
+    paragraph: &'static str,
+    button: &'static str,
+}
+
+/// A mail with a link `<content>/<path>?uid=…&code=…` and FxA's `X-Verify-Code` header.
+fn code_link_mail(
+    to: &str,
+    uid: &[u8; 16],
+    code: &[u8; 16],
+    ctx: &LinkContext,
+    words: CodeLinkText,
+) -> Mail {
     let uid_hex = hex::encode(uid);
     let code_hex = hex::encode(code);
     let href = link(
         ctx.content_url,
-        "/verify_email",
+        words.path,
         &[
             ("uid", &uid_hex),
             ("code", &code_hex),
@@ -58,57 +73,40 @@ pub fn verify(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext) -> M
     );
     Mail {
         to: to.to_string(),
-        subject: "Finish creating your account".into(),
-        text: format!("Confirm your email and start syncing.\n\nConfirm email: {href}\n"),
-        html: html_page(
-            "Finish creating your account",
-            "Confirm your email and start syncing.",
-            "Confirm email",
-            &href,
-        ),
-        template: "verify",
+        subject: words.subject.into(),
+        text: format!("{}\n\n{}: {href}\n", words.paragraph, words.button),
+        html: html_page(words.subject, words.paragraph, words.button, &href),
+        template: words.template,
         headers: vec![
             ("X-Uid", uid_hex),
-            ("X-Link", href.clone()),
+            ("X-Link", href),
             ("X-Verify-Code", code_hex),
         ],
     }
 }
 
+/// `verify`: confirm the account's email (code = the account's emailCode).
+pub fn verify(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext) -> Mail {
+    let words = CodeLinkText {
+        template: "verify",
+        path: "/verify_email",
+        subject: "Finish creating your account",
+        paragraph: "Confirm your email and start syncing.",
+        button: "Confirm email",
+    };
+    code_link_mail(to, uid, code, ctx, words)
+}
+
 /// `verifyLogin`: confirm a new sign-in (code = the session's tokenVerificationId).
 pub fn verify_login(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext) -> Mail {
-    let uid_hex = hex::encode(uid);
-    let code_hex = hex::encode(code);
-    let href = link(
-        ctx.content_url,
-        "/complete_signin",
-        &[
-            ("uid", &uid_hex),
-            ("code", &code_hex),
-            ("service", ctx.service),
-            ("redirectTo", ctx.redirect_to),
-            ("resume", ctx.resume),
-        ],
-    );
-    Mail {
-        to: to.to_string(),
-        subject: "Confirm your sign-in".into(),
-        text: format!(
-            "Was this you signing in? Confirm to finish signing in.\n\nConfirm sign-in: {href}\n"
-        ),
-        html: html_page(
-            "Confirm your sign-in",
-            "Was this you signing in? Confirm to finish signing in.",
-            "Confirm sign-in",
-            &href,
-        ),
+    let words = CodeLinkText {
         template: "verifyLogin",
-        headers: vec![
-            ("X-Uid", uid_hex),
-            ("X-Link", href.clone()),
-            ("X-Verify-Code", code_hex),
-        ],
-    }
+        path: "/complete_signin",
+        subject: "Confirm your sign-in",
+        paragraph: "Was this you signing in? Confirm to finish signing in.",
+        button: "Confirm sign-in",
+    };
+    code_link_mail(to, uid, code, ctx, words)
 }
 
 #[cfg(test)]

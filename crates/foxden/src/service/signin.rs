@@ -3,7 +3,7 @@
 
 use foxden_crypto::random;
 use foxden_crypto::token::TokenKind;
-use foxden_db::{Account, SessionToken, Unverified, VerificationMethod};
+use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMethod};
 
 use super::password::{self, PasswordMatch, PasswordVersion};
 use super::tokens::{key_fetch, Minted};
@@ -123,21 +123,14 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         verified_at: unverified.is_none().then_some(now),
         unverified: unverified.clone(),
     };
-    let mut key_fetch_field = None;
-    let mut records = Vec::new();
-    if req.keys {
-        let verification_id = unverified.as_ref().map(|u| u.token_verification_id);
-        let (minted, record) = key_fetch(
-            state,
-            account.uid,
-            now,
-            &account.ka,
-            &matched.wrap_kb,
-            verification_id,
-        );
-        key_fetch_field = Some((key_fetch_field_name(matched.version), minted.hex()));
-        records.push(record);
-    }
+    let (key_fetch_field, records) = key_fetch_if(
+        req.keys,
+        state,
+        &account,
+        &matched,
+        unverified.as_ref(),
+        now,
+    );
     state.db.create_session(&session, &records).await?;
     if let Some(unverified) = &unverified {
         if let Err(err) = send_confirmation_mail(state, &account, unverified, &req.links).await {
@@ -159,6 +152,34 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         auth_at_secs: now / 1000,
         verification: session_verification(&account, &session),
     })
+}
+
+/// A keyFetchToken for the matched password version, tied to the session's
+/// confirmation state, when the client asked for keys.
+fn key_fetch_if(
+    keys: bool,
+    state: &AppState,
+    account: &Account,
+    matched: &PasswordMatch,
+    unverified: Option<&Unverified>,
+    now: i64,
+) -> (Option<(&'static str, String)>, Vec<KeyFetchToken>) {
+    if !keys {
+        return (None, Vec::new());
+    }
+    let verification_id = unverified.map(|u| u.token_verification_id);
+    let (minted, record) = key_fetch(
+        state,
+        account.uid,
+        now,
+        &account.ka,
+        &matched.wrap_kb,
+        verification_id,
+    );
+    (
+        Some((key_fetch_field_name(matched.version), minted.hex())),
+        vec![record],
+    )
 }
 
 fn key_fetch_field_name(version: PasswordVersion) -> &'static str {
@@ -196,20 +217,12 @@ pub async fn reauth(
         must_verify: u.must_verify || keys,
         ..u
     });
-    let mut records = Vec::new();
-    let mut key_fetch_field = None;
-    if keys {
-        let verification_id = unverified.as_ref().map(|u| u.token_verification_id);
-        let (minted, record) = key_fetch(
-            state,
-            account.uid,
-            now,
-            &account.ka,
-            &matched.wrap_kb,
-            verification_id,
-        );
-        key_fetch_field = Some((key_fetch_field_name(matched.version), minted.hex()));
-        records.push(record);
+    let (key_fetch_field, records) =
+        key_fetch_if(keys, state, &account, &matched, unverified.as_ref(), now);
+    // Mail first: its code is the session's existing one, so a failed hand-off
+    // (errno 151) leaves the session exactly as it was.
+    if let Some(u) = unverified.as_ref().filter(|u| u.must_verify) {
+        send_confirmation_mail(state, &account, u, links).await?;
     }
     if !state
         .db
@@ -217,9 +230,6 @@ pub async fn reauth(
         .await?
     {
         return Err(ApiError::InvalidToken);
-    }
-    if let Some(u) = unverified.as_ref().filter(|u| u.must_verify) {
-        send_confirmation_mail(state, &account, u, links).await?;
     }
     let updated = SessionToken {
         unverified,

@@ -150,7 +150,18 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         Err(err) => return Err(err.into()),
     }
     tracing::info!(uid = %hex::encode(uid), "account created");
-    send_account_verification(state, &new.account, &req.links).await?;
+    if let Err(err) = send_account_verification(state, &new.account, &req.links).await {
+        // The account stays (unconfirmed; a later sign-in or sign-up resends the
+        // mail), but not the tokens the client never received.
+        state.db.delete_session(&new.session.core.id_hash).await?;
+        for record in &new.key_fetch {
+            state
+                .db
+                .delete_key_fetch_token(&record.core.id_hash)
+                .await?;
+        }
+        return Err(err);
+    }
     Ok(SignedUp {
         uid,
         session_token: session_minted.hex(),

@@ -2,12 +2,16 @@
 //! schema), mail written to `<data dir>/outbox`, and a small HTTP client.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use foxden::settings::{LogFormat, Settings};
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 pub const PG_ENV: &str = "FOXDEN_TEST_POSTGRES_URL";
 
@@ -16,6 +20,10 @@ pub struct Options {
     pub hawk_skew_secs: i64,
     pub skip_confirm_new_account_ms: i64,
     pub database_url: Option<String>,
+    /// SMTP instead of the outbox.
+    pub smtp_url: Option<String>,
+    /// Serve on an existing data folder (owned by the caller) instead of a fresh one.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -24,15 +32,19 @@ impl Default for Options {
             hawk_skew_secs: 20 * 365 * 24 * 60 * 60,
             skip_confirm_new_account_ms: 4 * 60 * 60 * 1000,
             database_url: None,
+            smtp_url: None,
+            data_dir: None,
         }
     }
 }
 
 pub struct TestApp {
     pub base: String,
-    pub data_dir: tempfile::TempDir,
+    pub data_dir: PathBuf,
     pub http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    _owned_dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestApp {
@@ -43,23 +55,41 @@ impl Drop for TestApp {
     }
 }
 
+impl TestApp {
+    /// Shuts the server down and waits until it has stopped (its data folder stays).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server run");
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_with(Options::default()).await
 }
 
 pub async fn spawn_with(opts: Options) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temp dir");
+    let (data_dir, owned_dir) = match opts.data_dir {
+        Some(dir) => (dir, None),
+        None => {
+            let tmp = tempfile::tempdir().expect("temp dir");
+            (tmp.path().to_path_buf(), Some(tmp))
+        }
+    };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = listener.local_addr().unwrap();
     let public_url = url::Url::parse(&format!("http://{addr}/")).unwrap();
     let settings = Settings {
         listen: addr,
         public_url: public_url.clone(),
-        data_dir: data_dir.path().to_path_buf(),
+        data_dir: data_dir.clone(),
         database_url: opts
             .database_url
-            .unwrap_or_else(|| foxden_db::sqlite_url_for(data_dir.path())),
-        smtp_url: None,
+            .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir)),
+        smtp_url: opts.smtp_url,
         mail_from: "Firefox Accounts <no-reply@foxden.test>".into(),
         content_url: public_url,
         log_format: LogFormat::Pretty,
@@ -75,7 +105,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         .await
         .expect("build app");
     let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async move {
+    let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
     TestApp {
@@ -83,6 +113,8 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         data_dir,
         http: reqwest::Client::new(),
         shutdown: Some(tx),
+        task: Some(task),
+        _owned_dir: owned_dir,
     }
 }
 
@@ -144,7 +176,7 @@ impl Mail {
     }
 }
 
-fn parse_mail(raw: &str) -> Mail {
+pub fn parse_mail(raw: &str) -> Mail {
     let head = raw.split("\r\n\r\n").next().unwrap_or("");
     let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
     let headers = unfolded
@@ -162,7 +194,7 @@ impl TestApp {
 
     /// All mails sent to `email`, oldest first.
     pub fn mails_to(&self, email: &str) -> Vec<Mail> {
-        let dir = self.data_dir.path().join("outbox");
+        let dir = self.data_dir.join("outbox");
         let mut files: Vec<(u128, String, std::path::PathBuf)> = std::fs::read_dir(&dir)
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_else(|_| Vec::new())
@@ -263,6 +295,67 @@ impl PgSchema {
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
         if let Err(e) = self.admin.batch_execute(&sql).await {
             eprintln!("could not drop test schema {}: {e}", self.name);
+        }
+    }
+}
+
+/// A minimal SMTP server on a free port that keeps every message it accepts.
+pub struct SmtpSink {
+    pub url: String,
+    pub messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let store = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(smtp_session(stream, store.clone()));
+            }
+        });
+        SmtpSink { url, messages }
+    }
+
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+async fn smtp_session(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<String>>>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "DATA" => {
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                let mut data = String::new();
+                while !data.ends_with("\r\n.\r\n") {
+                    if lines.read_line(&mut data).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+                data.truncate(data.len() - 3);
+                store.lock().unwrap().push(data);
+                b"250 queued\r\n"
+            }
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                return;
+            }
+            _ => b"250 ok\r\n",
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
         }
     }
 }

@@ -2,10 +2,13 @@
 
 mod account;
 mod auth;
+mod cli;
 mod client;
 mod emails;
 mod helpers;
 mod hygiene;
 mod login;
+mod mail;
 mod postgres;
 mod session;
+mod shutdown;

@@ -1,0 +1,159 @@
+//! The `foxden` binary's commands: `config check`, `migrate`, `account verify`
+//! and configuration errors.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::client::TestClient;
+use crate::helpers::{spawn_with, Options};
+
+/// `foxden` with no `FOXDEN_*` variables from the caller, run in `cwd` (so no
+/// stray `./foxden.toml` is read) with `FOXDEN_DATA_DIR=data_dir`.
+pub fn foxden(cwd: &Path, data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_foxden"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("FOXDEN_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.current_dir(cwd)
+        .env("FOXDEN_DATA_DIR", data_dir)
+        .env("RUST_LOG", "info");
+    cmd
+}
+
+pub fn run(cmd: &mut Command) -> (Output, String, String) {
+    let out = cmd.output().expect("run foxden");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out, stdout, stderr)
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn config_check_prints_the_config_without_secrets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (out, stdout, stderr) = run(foxden(tmp.path(), &data)
+        .args(["config", "check"])
+        .env("FOXDEN_DATABASE_URL", "postgres://u:secret@127.0.0.1/x")
+        .env("FOXDEN_SMTP_URL", "smtp://mailer:hunter2@127.0.0.1:2525"));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("database_url = \"postgres://u:REDACTED@127.0.0.1/x\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("smtp_url = \"smtp://mailer:REDACTED@127.0.0.1:2525"));
+    assert!(stdout.contains(&format!("data_dir = \"{}\"", data.display())));
+    assert!(stdout.contains("# configuration is valid"));
+    for leak in ["secret", "hunter2"] {
+        assert!(
+            !stdout.contains(leak) && !stderr.contains(leak),
+            "{leak} leaked"
+        );
+    }
+    // Checking the configuration touches nothing.
+    assert!(!data.exists());
+}
+
+#[test]
+fn migrate_creates_a_private_database_and_no_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (out, stdout, stderr) = run(foxden(tmp.path(), &data).arg("migrate"));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("migrations applied"), "{stdout}");
+    assert_eq!(mode(&data.join("foxden.db")), 0o600);
+    assert_eq!(mode(&data), 0o700);
+    // The server secret is made by `serve`, not needed (nor created) by `migrate`.
+    assert!(!data.join("server-secret.key").exists());
+    // Running it again is harmless.
+    let (out, _, stderr) = run(foxden(tmp.path(), &data).arg("migrate"));
+    assert!(out.status.success(), "{stderr}");
+}
+
+#[tokio::test]
+async fn account_verify_marks_the_email_verified() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let opts = || Options {
+        data_dir: Some(data.clone()),
+        ..Options::default()
+    };
+    let email = "Admin.Verified@example.com";
+    let app = spawn_with(opts()).await;
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.create(false).await.ok();
+    let uid = c.uid.clone();
+    let r = c.session_get("/v1/recovery_email/status").await.ok();
+    assert_eq!(r.body["emailVerified"], false);
+    app.stop().await;
+
+    let (out, stdout, stderr) = run(foxden(tmp.path(), &data).args(["account", "verify", email]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("email marked verified"), "{stdout}");
+    let (out, stdout, _) = run(foxden(tmp.path(), &data).args(["account", "verify", email]));
+    assert!(out.status.success());
+    assert!(stdout.contains("email was already verified"), "{stdout}");
+
+    let app = spawn_with(opts()).await;
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    let r = c.login(false).await.ok();
+    assert_eq!(c.uid, uid);
+    assert_eq!(r.body["verified"], true);
+    let r = c.session_get("/v1/recovery_email/status").await.ok();
+    assert_eq!(r.body["emailVerified"], true);
+    assert_eq!(r.body["verified"], true);
+}
+
+#[test]
+fn account_verify_of_an_unknown_email_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (out, stdout, stderr) =
+        run(foxden(tmp.path(), &data).args(["account", "verify", "nobody@example.com"]));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("no account with email nobody@example.com"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_configuration_exits_2_with_a_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    for (key, value, message) in [
+        (
+            "FOXDEN_LISTEN",
+            "nonsense",
+            "FOXDEN_LISTEN must be host:port",
+        ),
+        (
+            "FOXDEN_HAWK_SKEW_SECS",
+            "soon",
+            "FOXDEN_HAWK_SKEW_SECS must be a whole number",
+        ),
+    ] {
+        for command in [&["config", "check"][..], &["serve"][..], &["migrate"][..]] {
+            let (out, stdout, stderr) =
+                run(foxden(tmp.path(), &data).args(command).env(key, value));
+            assert_eq!(out.status.code(), Some(2), "{command:?} {stdout}{stderr}");
+            assert!(
+                stderr.contains("configuration error") && stderr.contains(message),
+                "{stderr}"
+            );
+        }
+    }
+    // A broken config file is reported the same way.
+    let file = tmp.path().join("foxden.toml");
+    std::fs::write(&file, "nonsense = 1\n").unwrap();
+    let (out, _, stderr) = run(foxden(tmp.path(), &data).args(["config", "check"]));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("foxden.toml"), "{stderr}");
+    assert!(!data.exists());
+}

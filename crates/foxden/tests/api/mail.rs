@@ -1,0 +1,144 @@
+//! Mail delivery: SMTP hand-off, what a failed hand-off leaves behind, and the
+//! outbox folder used when no SMTP server is configured.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::json;
+
+use crate::client::TestClient;
+use crate::helpers::{parse_mail, spawn_app, spawn_with, Options, SmtpSink};
+
+/// An `smtp://` URL on a port nothing listens on.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("smtp://127.0.0.1:{port}")
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn verification_mail_is_handed_to_smtp() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with(Options {
+        smtp_url: Some(sink.url.clone()),
+        ..Options::default()
+    })
+    .await;
+    let mut c = TestClient::v1(&app, "smtp@example.com", "correct horse");
+    c.create(false).await.ok();
+
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1, "one message expected: {messages:?}");
+    let raw = &messages[0];
+    let mail = parse_mail(raw);
+    assert_eq!(mail.template(), "verify");
+    assert!(mail.header("To").contains("smtp@example.com"));
+    assert_eq!(mail.header("X-Uid"), c.uid);
+    let code = mail.header("X-Verify-Code").to_string();
+    assert_eq!(code.len(), 32);
+    assert!(code.bytes().all(|b| b.is_ascii_hexdigit()));
+    let link = mail.header("X-Link");
+    assert!(
+        link.starts_with(&format!("{}/verify_email?", app.base)),
+        "{link}"
+    );
+    assert!(link.contains(&format!("uid={}", c.uid)) && link.contains(&format!("code={code}")));
+    let lower = raw.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: multipart/alternative"),
+        "{raw}"
+    );
+    assert!(lower.contains("content-type: text/plain"), "{raw}");
+    assert!(lower.contains("content-type: text/html"), "{raw}");
+    // SMTP replaces the outbox: nothing is written to disk.
+    assert!(!app.data_dir.join("outbox").exists());
+
+    let r = c.session_get("/v1/recovery_email/status").await.ok();
+    assert_eq!(r.body["verified"], false);
+    let body = json!({ "uid": c.uid, "code": code });
+    app.post("/v1/recovery_email/verify_code", &body).await.ok();
+    let r = c.session_get("/v1/recovery_email/status").await.ok();
+    assert_eq!(r.body["verified"], true);
+    assert_eq!(r.body["emailVerified"], true);
+}
+
+#[tokio::test]
+async fn smtp_failure_answers_151_and_keeps_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let email = "nomail@example.com";
+    let app = spawn_with(Options {
+        smtp_url: Some(closed_port_url()),
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.create(true).await.err(422, 151);
+    let r = app
+        .post("/v1/account/status", &json!({ "email": email }))
+        .await
+        .ok();
+    assert_eq!(r.body["exists"], true);
+    // Signing in to the unconfirmed account resends the verify mail: it fails the
+    // same way, and the session it would have made is not kept.
+    c.login(true).await.err(422, 151);
+    app.stop().await;
+
+    // The account is there, unconfirmed, with no token the client never received.
+    let db = foxden::connect_db(&foxden_db::sqlite_url_for(dir.path()))
+        .await
+        .unwrap();
+    let account = db.account_by_email(email).await.unwrap().expect("account");
+    assert!(!account.email_verified);
+    let sessions = db.sessions_for(&account.uid).await.unwrap();
+    assert!(sessions.is_empty(), "dangling sessions: {}", sessions.len());
+    drop(db);
+
+    // Once mail works (outbox), the same password signs in and the code confirms.
+    let app = spawn_with(Options {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Options::default()
+    })
+    .await;
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.login(false).await.ok();
+    assert_eq!(c.uid, hex::encode(account.uid));
+    c.verify_from_mail("verify").await.ok();
+    let r = c.session_get("/v1/recovery_email/status").await.ok();
+    assert_eq!(r.body["emailVerified"], true);
+}
+
+#[tokio::test]
+async fn outbox_files_are_private_and_named_without_codes() {
+    let app = spawn_app().await;
+    let email = "outbox@example.com";
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.create(false).await.ok();
+
+    let outbox = app.data_dir.join("outbox");
+    assert_eq!(mode(&outbox), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let path = &files[0];
+    assert_eq!(mode(path), 0o600);
+
+    let mail = app.last_mail(email);
+    let code = mail.header("X-Verify-Code");
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    assert!(
+        name.ends_with(".eml") && name.contains("-verify-"),
+        "{name}"
+    );
+    for secret in [code, c.uid.as_str(), "outbox", "example.com"] {
+        assert!(!name.contains(secret), "{name} contains {secret}");
+    }
+    // The content, of course, carries the code.
+    assert!(std::fs::read_to_string(path).unwrap().contains(code));
+}
