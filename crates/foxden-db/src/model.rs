@@ -186,3 +186,24 @@ pub struct PasswordChange {
     /// keyFetchTokens issued with `new_session`.
     pub key_fetch: Vec<KeyFetchToken>,
 }
+
+/// An account reset (`/account/reset`), written in one transaction by
+/// [`crate::Db::reset_account`]. Unlike a password change it may replace kB
+/// (`keys_changed_at`) and it marks the email verified (the reset proved mailbox control).
+#[derive(Clone, Debug)]
+pub struct AccountReset {
+    pub uid: Uid,
+    /// The accountResetToken that authorised the reset; consuming it guards against replays.
+    pub reset_token_id_hash: TokenIdHash,
+    pub auth_salt: [u8; 32],
+    pub verify_hash: [u8; 32],
+    pub wrap_wrap_kb: [u8; 32],
+    /// The new V2 credentials; `None` removes any old ones.
+    pub v2: Option<PasswordV2>,
+    pub verifier_set_at: Millis,
+    pub keys_changed_at: Millis,
+    /// A confirmed session for the caller, if it asked for one.
+    pub new_session: Option<SessionToken>,
+    /// keyFetchTokens issued with `new_session`.
+    pub key_fetch: Vec<KeyFetchToken>,
+}

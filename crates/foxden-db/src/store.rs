@@ -136,6 +136,14 @@ pub trait Db: Send + Sync + 'static {
     /// `new_session` and `key_fetch`.
     async fn change_password(&self, change: &PasswordChange) -> DbResult<bool>;
 
+    /// In one transaction: consumes `reset.reset_token_id_hash` (false and nothing
+    /// written if it is gone or belongs to another account than `uid`), stores the new
+    /// salt, verifiers and wraps (verifier_version 1, V2 columns set or cleared),
+    /// `verifier_set_at` and `keys_changed_at`, marks the email verified, deletes every
+    /// token of the account (sessions, keyFetch, passwordChange, passwordForgot,
+    /// accountReset), then inserts `new_session` and `key_fetch`.
+    async fn reset_account(&self, reset: &AccountReset) -> DbResult<bool>;
+
     // ---- passwordForgot tokens -----------------------------------------
 
     /// Inserts the token, replacing any earlier one of the account (one per uid).
@@ -145,6 +153,9 @@ pub trait Db: Send + Sync + 'static {
         &self,
         id_hash: &TokenIdHash,
     ) -> DbResult<Option<PasswordForgotToken>>;
+
+    /// Deletes the token (e.g. when its mail could not be sent). False if it was gone.
+    async fn delete_password_forgot_token(&self, id_hash: &TokenIdHash) -> DbResult<bool>;
 
     /// Uses up one try; at zero tries left the token is deleted.
     /// Returns the tries left, or None if the token is gone.

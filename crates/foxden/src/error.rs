@@ -41,6 +41,9 @@ pub enum ApiError {
     UnverifiedAccount,
     #[error("invalid verification code")]
     InvalidVerificationCode,
+    /// A wrong password-reset code: errno 105 plus the `tries` left and the token's `ttl` (s).
+    #[error("invalid verification code")]
+    InvalidVerificationCodeWithTries { tries: i32, ttl: i64 },
     #[error("invalid JSON")]
     InvalidJson,
     #[error("invalid parameter {keys:?}")]
@@ -95,7 +98,7 @@ impl ApiError {
             UnknownAccount { .. } => 102,
             IncorrectPassword { .. } => 103,
             UnverifiedAccount => 104,
-            InvalidVerificationCode => 105,
+            InvalidVerificationCode | InvalidVerificationCodeWithTries { .. } => 105,
             InvalidJson => 106,
             InvalidParameter { .. } => 107,
             MissingParameter { .. } => 108,
@@ -128,7 +131,9 @@ impl ApiError {
             UnknownAccount { .. } => bad("Unknown account"),
             IncorrectPassword { .. } => bad("Incorrect password"),
             UnverifiedAccount => bad("Unconfirmed account"),
-            InvalidVerificationCode => bad("Invalid verification code"),
+            InvalidVerificationCode | InvalidVerificationCodeWithTries { .. } => {
+                bad("Invalid verification code")
+            }
             InvalidJson => bad("Invalid JSON in request body"),
             InvalidParameter { origin, .. } => bad(&format!(
                 "Invalid parameter in request {}",
@@ -224,6 +229,10 @@ impl ApiError {
             }
             ServerBusy { retry_after } => {
                 body.insert("retryAfter".into(), json!(retry_after));
+            }
+            InvalidVerificationCodeWithTries { tries, ttl } => {
+                body.insert("tries".into(), json!(tries));
+                body.insert("ttl".into(), json!(ttl));
             }
             _ => {}
         }

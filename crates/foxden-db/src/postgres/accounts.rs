@@ -139,7 +139,7 @@ pub(super) async fn verify_email_code<C: GenericClient>(
     Ok(out)
 }
 
-/// Every token table of an account, for a password change (the account row stays).
+/// Every token table of an account, for a password change or reset (the account row stays).
 const TOKEN_TABLES_BY_UID: [&str; 5] = [
     "DELETE FROM session_tokens WHERE uid = $1",
     "DELETE FROM key_fetch_tokens WHERE uid = $1",
@@ -193,6 +193,52 @@ pub(super) async fn change_password<C: GenericClient>(
         insert_session(tx, session).await?;
     }
     for k in &ch.key_fetch {
+        insert_key_fetch(tx, k).await?;
+    }
+    Ok(true)
+}
+
+/// Must run inside a transaction. Locks the account row before consuming the
+/// accountReset token, in the same order as `change_password` and `delete_account`.
+pub(super) async fn reset_account<C: GenericClient>(tx: &C, r: &AccountReset) -> DbResult<bool> {
+    let uid = &r.uid[..];
+    let sql = "SELECT 1 FROM accounts WHERE uid = $1 FOR UPDATE";
+    if query_opt(tx, sql, &[&uid]).await?.is_none() {
+        return Ok(false);
+    }
+    let sql = "DELETE FROM account_reset_tokens WHERE id_hash = $1 AND uid = $2";
+    if exec(tx, sql, &[&&r.reset_token_id_hash[..], &uid]).await? == 0 {
+        return Ok(false);
+    }
+    let v2 = r.v2.as_ref();
+    let client_salt = v2.map(|v| v.client_salt.as_str());
+    let verify_hash_v2 = v2.map(|v| &v.verify_hash[..]);
+    let wrap_wrap_kb_v2 = v2.map(|v| &v.wrap_wrap_kb[..]);
+    exec(
+        tx,
+        "UPDATE accounts SET auth_salt = $2, verify_hash = $3, wrap_wrap_kb = $4, \
+         verifier_version = 1, verifier_set_at = $5, client_salt = $6, verify_hash_v2 = $7, \
+         wrap_wrap_kb_v2 = $8, keys_changed_at = $9, email_verified = TRUE WHERE uid = $1",
+        &[
+            &uid,
+            &&r.auth_salt[..],
+            &&r.verify_hash[..],
+            &&r.wrap_wrap_kb[..],
+            &r.verifier_set_at,
+            &client_salt,
+            &verify_hash_v2,
+            &wrap_wrap_kb_v2,
+            &r.keys_changed_at,
+        ],
+    )
+    .await?;
+    for sql in TOKEN_TABLES_BY_UID {
+        exec(tx, sql, &[&uid]).await?;
+    }
+    if let Some(session) = &r.new_session {
+        insert_session(tx, session).await?;
+    }
+    for k in &r.key_fetch {
         insert_key_fetch(tx, k).await?;
     }
     Ok(true)

@@ -152,6 +152,10 @@ impl Db for PostgresDb {
         in_tx!(self, tx => acc::change_password(&tx, change).await)
     }
 
+    async fn reset_account(&self, reset: &AccountReset) -> DbResult<bool> {
+        in_tx!(self, tx => acc::reset_account(&tx, reset).await)
+    }
+
     async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()> {
         tok::create_forgot(&self.client().await?, token).await
     }
@@ -161,6 +165,11 @@ impl Db for PostgresDb {
         id_hash: &TokenIdHash,
     ) -> DbResult<Option<PasswordForgotToken>> {
         tok::forgot(&self.client().await?, id_hash).await
+    }
+
+    async fn delete_password_forgot_token(&self, id_hash: &TokenIdHash) -> DbResult<bool> {
+        let sql = "DELETE FROM password_forgot_tokens WHERE id_hash = $1";
+        tok::delete_by_id(&self.client().await?, sql, id_hash).await
     }
 
     async fn spend_password_forgot_try(&self, id_hash: &TokenIdHash) -> DbResult<Option<i32>> {

@@ -138,7 +138,7 @@ pub(super) fn verify_email_code(
     Ok(out)
 }
 
-/// Every token table of an account, for a password change (the account row stays).
+/// Every token table of an account, for a password change or reset (the account row stays).
 const TOKEN_TABLES_BY_UID: [&str; 5] = [
     "DELETE FROM session_tokens WHERE uid = ?1",
     "DELETE FROM key_fetch_tokens WHERE uid = ?1",
@@ -183,6 +183,48 @@ pub(super) fn change_password(tx: &Connection, ch: &PasswordChange) -> DbResult<
         insert_session(tx, session)?;
     }
     ch.key_fetch
+        .iter()
+        .try_for_each(|k| insert_key_fetch(tx, k))?;
+    Ok(true)
+}
+
+pub(super) fn reset_account(tx: &Connection, r: &AccountReset) -> DbResult<bool> {
+    let consumed = tx
+        .prepare_cached("DELETE FROM account_reset_tokens WHERE id_hash = ?1 AND uid = ?2")
+        .and_then(|mut st| st.execute(params![r.reset_token_id_hash, r.uid]))
+        .map_err(sql_err)?;
+    if consumed == 0 {
+        return Ok(false);
+    }
+    let v2 = r.v2.as_ref();
+    tx.prepare_cached(
+        "UPDATE accounts SET auth_salt = ?2, verify_hash = ?3, wrap_wrap_kb = ?4, \
+         verifier_version = 1, verifier_set_at = ?5, client_salt = ?6, verify_hash_v2 = ?7, \
+         wrap_wrap_kb_v2 = ?8, keys_changed_at = ?9, email_verified = 1 WHERE uid = ?1",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            r.uid,
+            r.auth_salt,
+            r.verify_hash,
+            r.wrap_wrap_kb,
+            r.verifier_set_at,
+            v2.map(|v| &v.client_salt),
+            v2.map(|v| v.verify_hash),
+            v2.map(|v| v.wrap_wrap_kb),
+            r.keys_changed_at,
+        ])
+    })
+    .map_err(sql_err)?;
+    for sql in TOKEN_TABLES_BY_UID {
+        tx.prepare_cached(sql)
+            .and_then(|mut st| st.execute([r.uid]))
+            .map_err(sql_err)?;
+    }
+    if let Some(session) = &r.new_session {
+        insert_session(tx, session)?;
+    }
+    r.key_fetch
         .iter()
         .try_for_each(|k| insert_key_fetch(tx, k))?;
     Ok(true)

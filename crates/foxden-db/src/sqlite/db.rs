@@ -165,6 +165,12 @@ impl Db for SqliteDb {
             .await
     }
 
+    async fn reset_account(&self, reset: &AccountReset) -> DbResult<bool> {
+        let reset = reset.clone();
+        self.write_sessions(move |tx| acc::reset_account(tx, &reset))
+            .await
+    }
+
     async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()> {
         let token = token.clone();
         self.write(move |tx| tok::create_forgot(tx, &token)).await
@@ -176,6 +182,18 @@ impl Db for SqliteDb {
     ) -> DbResult<Option<PasswordForgotToken>> {
         let id = *id_hash;
         self.read(move |c| tok::forgot(c, &id)).await
+    }
+
+    async fn delete_password_forgot_token(&self, id_hash: &TokenIdHash) -> DbResult<bool> {
+        let id = *id_hash;
+        self.write(move |tx| {
+            tok::delete_by_id(
+                tx,
+                "DELETE FROM password_forgot_tokens WHERE id_hash = ?1",
+                &id,
+            )
+        })
+        .await
     }
 
     async fn spend_password_forgot_try(&self, id_hash: &TokenIdHash) -> DbResult<Option<i32>> {

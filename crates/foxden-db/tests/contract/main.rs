@@ -9,6 +9,7 @@ mod backend;
 mod fixtures;
 mod harness;
 mod password;
+mod reset;
 mod sessions;
 mod tokens;
 mod verify;
@@ -87,4 +88,7 @@ contract_cases! {
     password::change_token_of_another_account_writes_nothing,
     password::failed_change_password_leaves_nothing_behind,
     password::concurrent_password_changes_have_one_winner,
+    reset::reset_account_replaces_credentials_keys_and_tokens,
+    reset::reset_account_replay_writes_nothing,
+    reset::failed_reset_account_leaves_nothing_behind,
 }

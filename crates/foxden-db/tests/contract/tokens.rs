@@ -90,7 +90,24 @@ pub async fn password_forgot_round_trip_and_replace(db: Arc<dyn Db>) {
     );
     assert_eq!(
         db.password_forgot_token(&f2.core.id_hash).await.unwrap(),
-        Some(f2)
+        Some(f2.clone())
+    );
+    // Deleting is single-use and leaves nothing behind.
+    assert!(!db
+        .delete_password_forgot_token(&f1.core.id_hash)
+        .await
+        .unwrap());
+    assert!(db
+        .delete_password_forgot_token(&f2.core.id_hash)
+        .await
+        .unwrap());
+    assert!(!db
+        .delete_password_forgot_token(&f2.core.id_hash)
+        .await
+        .unwrap());
+    assert_eq!(
+        db.password_forgot_token(&f2.core.id_hash).await.unwrap(),
+        None
     );
     assert_eq!(
         db.password_forgot_token(&fixtures::rand()).await.unwrap(),

@@ -1,24 +1,32 @@
-//! `/password/change/*`.
+//! `/password/change/*`, `/password/forgot/*` and `/account/reset`.
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{PasswordChangeAuth, SessionAuth};
+use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth, SessionAuth};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::service::password_change::{self, Finish};
+use crate::service::password_forgot::{self, forgot_ttl_secs, ResetRequest, CODE_LENGTH};
 use crate::service::signin::Credentials;
 use crate::service::signup::V2Credentials;
+use crate::service::verification::LinkParams;
 use crate::state::AppState;
-use crate::validate::{ClientSalt, Email, Hex};
+use crate::validate::{Bounded, ClientSalt, Email, Hex, Service};
+use foxden_db::PasswordForgotToken;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/password/change/start", post(start))
         .route("/password/change/finish", post(finish))
+        .route("/password/forgot/send_code", post(forgot_send_code))
+        .route("/password/forgot/resend_code", post(forgot_resend_code))
+        .route("/password/forgot/verify_code", post(forgot_verify_code))
+        .route("/password/forgot/status", get(forgot_status))
+        .route("/account/reset", post(account_reset))
 }
 
 #[derive(Deserialize)]
@@ -108,6 +116,155 @@ async fn finish(
         keys: query.keys,
     };
     let done = password_change::finish(&state, core.id_hash, core.uid, req).await?;
+    let Some(session) = done.session else {
+        return Ok(Json(json!({})));
+    };
+    let mut out = Map::new();
+    out.insert("uid".into(), json!(hex::encode(done.uid)));
+    out.insert("sessionToken".into(), json!(session.session_token));
+    out.insert("verified".into(), json!(true));
+    out.insert("authAt".into(), json!(session.auth_at_secs));
+    if let Some(token) = session.key_fetch_token {
+        out.insert("keyFetchToken".into(), json!(token));
+    }
+    if let Some(token) = session.key_fetch_token2 {
+        out.insert("keyFetchToken2".into(), json!(token));
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ForgotBody {
+    email: Email,
+    service: Option<Service>,
+    redirect_to: Option<Bounded<2048>>,
+    resume: Option<Bounded<2048>>,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+impl ForgotBody {
+    fn links(&self) -> LinkParams {
+        LinkParams {
+            service: self.service.clone().map(|s| s.0).unwrap_or_default(),
+            redirect_to: self.redirect_to.clone().map(|r| r.0).unwrap_or_default(),
+            resume: self.resume.clone().map(|r| r.0).unwrap_or_default(),
+        }
+    }
+}
+
+async fn forgot_send_code(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ForgotBody>,
+) -> ApiResult<Json<Value>> {
+    let issued = password_forgot::send_code(&state, &body.email, &body.links()).await?;
+    Ok(Json(json!({
+        "passwordForgotToken": issued.password_forgot_token,
+        "ttl": issued.ttl,
+        "codeLength": CODE_LENGTH,
+        "tries": issued.tries,
+    })))
+}
+
+async fn forgot_resend_code(
+    State(state): State<AppState>,
+    auth: PasswordForgotAuth,
+    ApiJson(body): ApiJson<ForgotBody>,
+) -> ApiResult<Json<Value>> {
+    let token = &auth.token;
+    let ttl = password_forgot::resend_code(&state, token, &body.links()).await?;
+    // FxA also echoes the token itself; foxden keeps only a hash of its id, so it
+    // leaves the field out rather than send something else under that name
+    // (clients keep the token they have; PyFxA reads only ttl, codeLength, tries).
+    Ok(Json(json!({
+        "ttl": ttl,
+        "codeLength": CODE_LENGTH,
+        "tries": token.tries,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyCodeBody {
+    code: Hex<16>,
+    #[serde(rename = "accountResetWithRecoveryKey")]
+    _account_reset_with_recovery_key: Option<bool>,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+async fn forgot_verify_code(
+    State(state): State<AppState>,
+    auth: PasswordForgotAuth,
+    ApiJson(body): ApiJson<VerifyCodeBody>,
+) -> ApiResult<Json<Value>> {
+    let reset = password_forgot::verify_code(&state, &auth.token, &body.code.0).await?;
+    Ok(Json(json!({ "accountResetToken": reset })))
+}
+
+/// A GET: Hawk requests carry no payload hash here.
+async fn forgot_status(auth: Authed<PasswordForgotToken>) -> Json<Value> {
+    let ttl = forgot_ttl_secs(&auth.token, crate::clock::now_ms());
+    Json(json!({ "tries": auth.token.tries, "ttl": ttl }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetBody {
+    #[serde(rename = "authPW")]
+    auth_pw: Hex<32>,
+    wrap_kb: Option<Hex<32>>,
+    #[serde(rename = "authPWVersion2")]
+    auth_pw_v2: Option<Hex<32>>,
+    wrap_kb_version2: Option<Hex<32>>,
+    client_salt: Option<ClientSalt>,
+    #[serde(default)]
+    session_token: bool,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+/// The V2 group is all or nothing and needs `wrapKb` (both wraps are of the client's kB).
+fn reset_v2_group(body: &ResetBody) -> ApiResult<Option<V2Credentials>> {
+    let missing = |param: &str| ApiError::MissingParameter {
+        origin: Source::Payload,
+        param: param.into(),
+    };
+    match (&body.auth_pw_v2, &body.wrap_kb_version2, &body.client_salt) {
+        (None, None, None) => Ok(None),
+        (Some(a), Some(w2), Some(salt)) => {
+            let wrap_kb = body.wrap_kb.ok_or_else(|| missing("wrapKb"))?;
+            Ok(Some(V2Credentials {
+                auth_pw: a.0,
+                wrap_kb: wrap_kb.0,
+                wrap_kb_v2: w2.0,
+                client_salt: salt.0.clone(),
+            }))
+        }
+        (None, _, _) => Err(missing("authPWVersion2")),
+        (_, None, _) => Err(missing("wrapKbVersion2")),
+        (_, _, None) => Err(missing("clientSalt")),
+    }
+}
+
+async fn account_reset(
+    State(state): State<AppState>,
+    auth: AccountResetAuth,
+    ApiQuery(query): ApiQuery<KeysOnly>,
+    ApiJson(body): ApiJson<ResetBody>,
+) -> ApiResult<Json<Value>> {
+    let v2 = reset_v2_group(&body)?;
+    let core = &auth.token.0;
+    let req = ResetRequest {
+        auth_pw: body.auth_pw.0,
+        wrap_kb: body.wrap_kb.map(|w| w.0),
+        v2,
+        session: body.session_token,
+        keys: query.keys,
+        links: LinkParams::default(),
+    };
+    let done = password_forgot::reset_account(&state, core.id_hash, core.uid, req).await?;
     let Some(session) = done.session else {
         return Ok(Json(json!({})));
     };

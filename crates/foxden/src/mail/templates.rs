@@ -109,6 +109,84 @@ pub fn verify_login(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext
     code_link_mail(to, uid, code, ctx, words)
 }
 
+/// `recovery`: the password-reset code (the passwordForgotToken's passCode), as
+/// `X-Recovery-Code` and in a link to `<content>/complete_reset_password`
+/// (`token` is left out of the link when empty).
+pub fn recovery(
+    to: &str,
+    uid: &[u8; 16],
+    token_hex: &str,
+    code: &[u8; 16],
+    ctx: &LinkContext,
+) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let code_hex = hex::encode(code);
+    let href = link(
+        ctx.content_url,
+        "/complete_reset_password",
+        &[
+            ("token", token_hex),
+            ("code", &code_hex),
+            ("email", to),
+            ("uid", &uid_hex),
+            ("service", ctx.service),
+            ("redirectTo", ctx.redirect_to),
+            ("resume", ctx.resume),
+        ],
+    );
+    let subject = "Reset your password";
+    let paragraph = "Someone asked to reset the password of your account. If it was you, \
+                     use the button below or enter this code:";
+    let button = "Create new password";
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><p>{}</p>\
+         <p><code>{}</code></p><p><a href=\"{}\">{}</a></p>\
+         <p>If you did not ask for this, you can ignore this mail.</p></body></html>",
+        esc(subject),
+        esc(paragraph),
+        esc(&code_hex),
+        esc(&href),
+        esc(button)
+    );
+    Mail {
+        to: to.to_string(),
+        subject: subject.into(),
+        text: format!(
+            "{paragraph}\n\n{code_hex}\n\n{button}: {href}\n\n\
+             If you did not ask for this, you can ignore this mail.\n"
+        ),
+        html,
+        template: "recovery",
+        headers: vec![
+            ("X-Uid", uid_hex),
+            ("X-Link", href),
+            ("X-Recovery-Code", code_hex),
+        ],
+    }
+}
+
+/// `passwordReset`: tells the owner that the account's password was reset.
+pub fn password_reset(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let href = link(
+        ctx.content_url,
+        "/settings",
+        &[("service", ctx.service), ("uid", &uid_hex)],
+    );
+    let subject = "Your password has been reset";
+    let paragraph = "The password of your account was reset and every device was signed out. \
+                     If you did not do this, reset your password again now.";
+    let button = "Manage account";
+    Mail {
+        to: to.to_string(),
+        subject: subject.into(),
+        text: format!("{paragraph}\n\n{button}: {href}\n"),
+        html: html_page(subject, paragraph, button, &href),
+        template: "passwordReset",
+        headers: vec![("X-Uid", uid_hex), ("X-Link", href)],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

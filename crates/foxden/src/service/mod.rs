@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod password_change;
+pub mod password_forgot;
 pub mod signin;
 pub mod signup;
 pub mod tokens;

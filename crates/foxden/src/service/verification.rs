@@ -58,7 +58,7 @@ pub struct LinkParams {
     pub resume: String,
 }
 
-fn ctx<'a>(state: &'a AppState, params: &'a LinkParams) -> LinkContext<'a> {
+pub(crate) fn ctx<'a>(state: &'a AppState, params: &'a LinkParams) -> LinkContext<'a> {
     LinkContext {
         content_url: &state.settings.content_url,
         service: &params.service,

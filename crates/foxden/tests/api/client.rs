@@ -178,6 +178,14 @@ impl<'a> TestClient<'a> {
         }
     }
 
+    /// hex(wrapKb) that wraps `kb` under this client's V1 stretched password.
+    pub fn wrap_kb_v1(&self, kb: &[u8; 32]) -> String {
+        hex::encode(foxden_crypto::xor32(
+            kb,
+            &onepw::unwrap_bkey(&self.stretched_v1),
+        ))
+    }
+
     pub fn create_body(&self) -> Value {
         let mut body = json!({ "email": self.email, "authPW": self.auth_pw_v1() });
         if let (Some(salt), Some(s2)) = (&self.client_salt, &self.stretched_v2) {

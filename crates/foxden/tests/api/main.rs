@@ -10,5 +10,6 @@ mod hygiene;
 mod login;
 mod mail;
 mod postgres;
+mod reset;
 mod session;
 mod shutdown;

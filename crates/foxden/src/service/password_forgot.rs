@@ -1,0 +1,258 @@
+//! Password reset by mailed code: `/password/forgot/*` issue and check a
+//! passwordForgotToken (a 32-hex passCode, 3 tries, 60 minutes), a correct code
+//! buys an accountResetToken (15 minutes), and `/account/reset` sets a new password
+//! (and, without the client's wrapKb, a new kB), destroying every token of the account.
+
+use foxden_crypto::token::TokenKind;
+use foxden_crypto::{random, xor32};
+use foxden_db::{AccountReset, PasswordForgotToken, PasswordV2, SessionToken, VerificationMethod};
+
+use super::signup::V2Credentials;
+use super::tokens::{key_fetch, Minted};
+use super::verification::{ctx, LinkParams};
+use crate::clock::now_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::mail::templates;
+use crate::state::AppState;
+use crate::validate::Email;
+
+/// passwordForgotToken lifetime (config `tokenLifetimes.passwordForgotToken`).
+pub const FORGOT_LIFETIME_MS: i64 = 60 * 60 * 1000;
+/// Wrong codes allowed per passwordForgotToken.
+pub const FORGOT_TRIES: i32 = 3;
+/// The passCode is 16 bytes, mailed as 32 hex characters.
+pub const CODE_LENGTH: usize = 32;
+
+/// Seconds a passwordForgotToken has left (rounded up, never negative).
+pub fn forgot_ttl_secs(token: &PasswordForgotToken, now: i64) -> i64 {
+    let left = FORGOT_LIFETIME_MS - (now - token.core.created_at);
+    ((left + 999) / 1000).max(0)
+}
+
+pub struct ForgotIssued {
+    pub password_forgot_token: String,
+    pub ttl: i64,
+    pub tries: i32,
+}
+
+/// `/password/forgot/send_code`: a new token (replacing any earlier one) and its mail.
+pub async fn send_code(
+    state: &AppState,
+    email: &Email,
+    links: &LinkParams,
+) -> ApiResult<ForgotIssued> {
+    let account = state
+        .db
+        .account_by_email(&email.normalized())
+        .await?
+        .ok_or_else(|| ApiError::UnknownAccount {
+            email: Some(email.as_str().to_string()),
+        })?;
+    let now = now_ms();
+    let minted = Minted::new(TokenKind::PasswordForgot);
+    let token = PasswordForgotToken {
+        core: minted.core(state, account.uid, now),
+        pass_code: random::bytes::<16>(),
+        tries: FORGOT_TRIES,
+    };
+    state.db.create_password_forgot_token(&token).await?;
+    let mail = templates::recovery(
+        &account.email,
+        &account.uid,
+        &minted.hex(),
+        &token.pass_code,
+        &ctx(state, links),
+    );
+    if state.mailer.send(mail).await.is_err() {
+        // The client never learns this token: leave none behind.
+        state
+            .db
+            .delete_password_forgot_token(&token.core.id_hash)
+            .await?;
+        return Err(ApiError::FailedToSendEmail);
+    }
+    tracing::info!(uid = %hex::encode(account.uid), "password reset code sent");
+    Ok(ForgotIssued {
+        password_forgot_token: minted.hex(),
+        ttl: forgot_ttl_secs(&token, now),
+        tries: token.tries,
+    })
+}
+
+/// `/password/forgot/resend_code`: the same code again. The server keeps only a hash
+/// of the tokenId, not the token itself, so this mail's link carries no `token`.
+pub async fn resend_code(
+    state: &AppState,
+    token: &PasswordForgotToken,
+    links: &LinkParams,
+) -> ApiResult<i64> {
+    let account = state
+        .db
+        .account(&token.core.uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    let mail = templates::recovery(
+        &account.email,
+        &account.uid,
+        "",
+        &token.pass_code,
+        &ctx(state, links),
+    );
+    state
+        .mailer
+        .send(mail)
+        .await
+        .map_err(|_| ApiError::FailedToSendEmail)?;
+    Ok(forgot_ttl_secs(token, now_ms()))
+}
+
+/// `/password/forgot/verify_code`: the right code swaps the token for an
+/// accountResetToken; a wrong one uses up a try (errno 105 with `tries` and `ttl`).
+pub async fn verify_code(
+    state: &AppState,
+    token: &PasswordForgotToken,
+    code: &[u8; 16],
+) -> ApiResult<String> {
+    let now = now_ms();
+    if !foxden_crypto::ct_eq(&token.pass_code, code) {
+        let ttl = forgot_ttl_secs(token, now);
+        return match state
+            .db
+            .spend_password_forgot_try(&token.core.id_hash)
+            .await?
+        {
+            Some(tries) => Err(ApiError::InvalidVerificationCodeWithTries { tries, ttl }),
+            None => Err(ApiError::InvalidToken),
+        };
+    }
+    let reset = Minted::new(TokenKind::AccountReset);
+    let core = reset.core(state, token.core.uid, now);
+    if !state
+        .db
+        .exchange_forgot_for_reset(&token.core.id_hash, &core)
+        .await?
+    {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(reset.hex())
+}
+
+pub struct ResetRequest {
+    pub auth_pw: [u8; 32],
+    /// The client's wrapKb (a kB it chose); `None` makes the server pick a new random kB.
+    pub wrap_kb: Option<[u8; 32]>,
+    /// Only together with `wrap_kb` (its `wrap_kb` field is that same value).
+    pub v2: Option<V2Credentials>,
+    pub session: bool,
+    pub keys: bool,
+    pub links: LinkParams,
+}
+
+pub struct ResetSession {
+    pub session_token: String,
+    pub auth_at_secs: i64,
+    pub key_fetch_token: Option<String>,
+    pub key_fetch_token2: Option<String>,
+}
+
+pub struct ResetDone {
+    pub uid: [u8; 16],
+    pub session: Option<ResetSession>,
+}
+
+/// `/account/reset` with an accountResetToken.
+pub async fn reset_account(
+    state: &AppState,
+    reset_token_id_hash: [u8; 32],
+    uid: [u8; 16],
+    req: ResetRequest,
+) -> ApiResult<ResetDone> {
+    let account = state
+        .db
+        .account(&uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    let now = now_ms().max(account.verifier_set_at + 1);
+    let auth_salt = random::bytes::<32>();
+    let verifier = state
+        .passwords
+        .verifier(&req.auth_pw, &auth_salt, 1)
+        .await?;
+    let (wrap_kb, wrap_wrap_kb) = match req.wrap_kb {
+        Some(wrap_kb) => (wrap_kb, xor32(&wrap_kb, &verifier.wrapwrap_key)),
+        None => {
+            let wrap_wrap_kb = random::bytes::<32>();
+            (xor32(&wrap_wrap_kb, &verifier.wrapwrap_key), wrap_wrap_kb)
+        }
+    };
+    let v2 = match &req.v2 {
+        None => None,
+        Some(v2) => {
+            let verifier2 = state.passwords.verifier(&v2.auth_pw, &auth_salt, 1).await?;
+            Some(PasswordV2 {
+                client_salt: v2.client_salt.clone(),
+                verify_hash: verifier2.verify_hash,
+                wrap_wrap_kb: xor32(&v2.wrap_kb_v2, &verifier2.wrapwrap_key),
+            })
+        }
+    };
+    let mut new_session = None;
+    let mut key_fetch_tokens = Vec::new();
+    let mut out_session = None;
+    if req.session {
+        let minted = Minted::new(TokenKind::Session);
+        new_session = Some(SessionToken {
+            core: minted.core(state, uid, now),
+            user_agent: Default::default(),
+            last_access_time: now,
+            auth_at: now,
+            unverified: None,
+            verification_method: Some(VerificationMethod::Email),
+            verified_at: Some(now),
+        });
+        let mut out = ResetSession {
+            session_token: minted.hex(),
+            auth_at_secs: now / 1000,
+            key_fetch_token: None,
+            key_fetch_token2: None,
+        };
+        if req.keys {
+            let (minted, record) = key_fetch(state, uid, now, &account.ka, &wrap_kb, None);
+            out.key_fetch_token = Some(minted.hex());
+            key_fetch_tokens.push(record);
+            if let Some(v2) = &req.v2 {
+                let (minted, record) =
+                    key_fetch(state, uid, now, &account.ka, &v2.wrap_kb_v2, None);
+                out.key_fetch_token2 = Some(minted.hex());
+                key_fetch_tokens.push(record);
+            }
+        }
+        out_session = Some(out);
+    }
+    let reset = AccountReset {
+        uid,
+        reset_token_id_hash,
+        auth_salt,
+        verify_hash: verifier.verify_hash,
+        wrap_wrap_kb,
+        v2,
+        verifier_set_at: now,
+        // Both ways a new kB was chosen (by the server, or by the client with its wrapKb).
+        keys_changed_at: now,
+        new_session,
+        key_fetch: key_fetch_tokens,
+    };
+    if !state.db.reset_account(&reset).await? {
+        return Err(ApiError::InvalidToken);
+    }
+    tracing::info!(uid = %hex::encode(uid), "account reset");
+    let mail = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
+    if let Err(err) = state.mailer.send(mail).await {
+        // The reset is done; only the notification is lost.
+        tracing::warn!(error = %err, "could not send the passwordReset notification");
+    }
+    Ok(ResetDone {
+        uid,
+        session: out_session,
+    })
+}
