@@ -45,7 +45,7 @@ pub fn router(state: AppState) -> Router {
                 .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), RandomRequestId::new()))
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -86,12 +86,29 @@ async fn require_content_length(req: Request, next: Next) -> Response<Body> {
     next.run(req).await
 }
 
-#[derive(Clone, Copy)]
-struct RandomRequestId;
+/// Request ids: a random per-process prefix and a counter — unique, cheap (no
+/// syscall per request), and not a secret.
+#[derive(Clone)]
+struct RandomRequestId {
+    prefix: std::sync::Arc<str>,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RandomRequestId {
+    fn new() -> Self {
+        RandomRequestId {
+            prefix: foxden_crypto::random::hex(4).into(),
+            counter: Default::default(),
+        }
+    }
+}
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&foxden_crypto::random::hex(8))
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix))
             .ok()
             .map(RequestId::new)
     }
