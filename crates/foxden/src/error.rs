@@ -72,6 +72,9 @@ pub enum ApiError {
     UnverifiedSession,
     #[error("cannot login with this email")]
     CannotLoginWithEmail,
+    /// A wrong or expired 6-digit code (`/session/verify_code`).
+    #[error("invalid or expired verification code")]
+    InvalidOrExpiredOtpCode,
     #[error("cannot resend to an unowned email")]
     CannotResendToUnownedEmail,
     #[error("failed to send email")]
@@ -113,6 +116,7 @@ impl ApiError {
             MustResetAccount { .. } => 126,
             UnverifiedSession => 138,
             CannotLoginWithEmail => 149,
+            InvalidOrExpiredOtpCode => 183,
             CannotResendToUnownedEmail => 150,
             FailedToSendEmail => 151,
             ServerBusy { .. } => 201,
@@ -166,6 +170,7 @@ impl ApiError {
             MustResetAccount { .. } => bad("Account must be reset"),
             UnverifiedSession => bad("Unconfirmed session"),
             CannotLoginWithEmail => bad("This email can not currently be used to login"),
+            InvalidOrExpiredOtpCode => bad("Invalid or expired verification code"),
             CannotResendToUnownedEmail => {
                 bad("Can not resend email code to an email that does not belong to this account")
             }

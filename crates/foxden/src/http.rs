@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/v1", v1)
         .merge(api::ops::routes())
+        .merge(api::browserid::root_routes())
         .route("/", axum::routing::get(root))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

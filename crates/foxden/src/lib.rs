@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod browserid;
 pub mod clock;
 pub mod error;
 pub mod extract;
@@ -93,6 +94,8 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     })?;
     let secret = files::load_or_create_secret(&settings.data_dir.join("server-secret.key"))
         .map_err(|e| format!("cannot read or create the server secret: {e}"))?;
+    let browserid = browserid::BrowserIdKeys::load_or_create(&settings.data_dir)
+        .map_err(|e| format!("BrowserID signing key: {e}"))?;
     let mut seal_key = [0u8; 32];
     foxden_crypto::hkdf::hkdf_sha256(&secret, None, b"foxden/v1/token-key-seal", &mut seal_key);
     let db = connect_db(&settings.database_url).await?;
@@ -113,6 +116,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         mailer,
         hawk_host: settings.hawk_host(),
         hawk_port,
+        browserid,
         settings,
     }))
 }

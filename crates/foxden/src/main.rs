@@ -34,6 +34,18 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// BrowserID signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Keep the current signing key as the previous one and generate a new current key
+    /// (a running server picks it up when restarted).
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +109,9 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Account {
             command: AccountCommand::Verify { email },
         } => verify_account(settings, &email).await,
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => rotate_keys(&settings),
     }
 }
 
@@ -188,5 +203,17 @@ async fn verify_account(settings: Settings, email: &str) -> Result<(), String> {
             "email was already verified"
         }
     );
+    Ok(())
+}
+
+fn rotate_keys(settings: &Settings) -> Result<(), String> {
+    let dir = &settings.data_dir;
+    foxden::files::create_private_dir(dir)
+        .map_err(|e| format!("cannot create data folder {}: {e}", dir.display()))?;
+    let keys = foxden::browserid::BrowserIdKeys::rotate(dir)?;
+    println!("new signing key: {}", keys.current.kid);
+    if let Some(previous) = &keys.previous {
+        println!("previous signing key: {}", previous.kid);
+    }
     Ok(())
 }

@@ -39,6 +39,9 @@ pub struct Settings {
     pub session_lifetime_ms: i64,
     /// Sign-in confirmation is skipped for accounts younger than this (ms).
     pub skip_confirm_new_account_ms: i64,
+    /// Emails (matched case-insensitively) whose sign-ins always need confirmation,
+    /// even on new accounts and without keys (FxA's `forcedEmailAddresses`); unset = none.
+    pub signin_confirm_force_email_regex: Option<regex::Regex>,
 }
 
 /// The subset a `foxden.toml` file may set (all optional).
@@ -60,6 +63,7 @@ struct FileSettings {
     scrypt_max_wait_ms: Option<i64>,
     session_lifetime_ms: Option<i64>,
     skip_confirm_new_account_ms: Option<i64>,
+    signin_confirm_force_email: Option<String>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
@@ -132,6 +136,13 @@ impl Settings {
         let scrypt_queue = number("FOXDEN_SCRYPT_QUEUE", file.scrypt_queue.map(|n| n as i64))?
             .map(|n| n.max(0) as usize)
             .unwrap_or(8 * scrypt_workers);
+        let signin_confirm_force_email_regex = pick(
+            "FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL",
+            file.signin_confirm_force_email,
+        )
+        .filter(|s| !s.is_empty())
+        .map(|pattern| force_email_regex(&pattern))
+        .transpose()?;
         let settings = Settings {
             listen,
             public_url,
@@ -161,6 +172,7 @@ impl Settings {
                 file.skip_confirm_new_account_ms,
             )?
             .unwrap_or(FOUR_HOURS_MS),
+            signin_confirm_force_email_regex,
         };
         settings.hawk_port()?;
         Ok(settings)
@@ -186,7 +198,7 @@ impl Settings {
             "listen = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\nsmtp_url = {}\n\
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
-             skip_confirm_new_account_ms = {}\n",
+             skip_confirm_new_account_ms = {}\nsignin_confirm_force_email = {}\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -205,6 +217,10 @@ impl Settings {
             self.scrypt_max_wait_ms,
             self.session_lifetime_ms,
             self.skip_confirm_new_account_ms,
+            match &self.signin_confirm_force_email_regex {
+                Some(re) => format!("{:?}", re.as_str()),
+                None => "(none)".into(),
+            },
         )
     }
 }
@@ -219,6 +235,14 @@ fn read_file(path: &Path) -> Result<FileSettings, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The forced-confirmation pattern, matched case-insensitively.
+pub fn force_email_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| format!("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL is not a valid regex: {e}"))
 }
 
 fn parse_url(key: &str, value: &str) -> Result<url::Url, String> {
@@ -260,6 +284,22 @@ mod tests {
         assert!(s.database_url.starts_with("sqlite:"));
         assert_eq!(s.max_body_bytes, 16384);
         assert!(s.smtp_url.is_none());
+        assert!(s.signin_confirm_force_email_regex.is_none());
+    }
+
+    #[test]
+    fn forced_confirmation_regex() {
+        let s = load(
+            &[("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL", r".+@example\.org$")],
+            "",
+        )
+        .unwrap();
+        let re = s.signin_confirm_force_email_regex.unwrap();
+        assert!(re.is_match("Someone@EXAMPLE.org"));
+        assert!(!re.is_match("someone@example.org.evil.com"));
+        assert!(load(&[("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL", "(")], "").is_err());
+        let s = load(&[], "signin_confirm_force_email = \"\"").unwrap();
+        assert!(s.signin_confirm_force_email_regex.is_none());
     }
 
     #[test]

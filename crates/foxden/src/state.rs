@@ -6,6 +6,7 @@ use std::sync::Arc;
 use foxden_crypto::sealed::SecretBox;
 use foxden_db::Db;
 
+use crate::browserid::BrowserIdKeys;
 use crate::mail::Mailer;
 use crate::service::password::PasswordPool;
 use crate::settings::Settings;
@@ -22,6 +23,8 @@ pub struct Shared {
     pub mailer: Arc<dyn Mailer>,
     pub hawk_host: String,
     pub hawk_port: u16,
+    /// Keys that sign BrowserID certificates (`/certificate/sign`).
+    pub browserid: BrowserIdKeys,
 }
 
 impl AppState {

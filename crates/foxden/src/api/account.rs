@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::service::signin::{self, Credentials, SignIn};
 use crate::service::signup::{self, SignUp, V2Credentials};
-use crate::service::verification::LinkParams;
+use crate::service::verification::{Delivery, LinkParams};
 use crate::state::AppState;
 use crate::validate::{Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
 
@@ -118,11 +118,10 @@ fn v2_group(body: &CreateBody) -> ApiResult<Option<V2Credentials>> {
     }
 }
 
-fn reject_unbuilt_methods(method: Option<RequestedVerification>) -> ApiResult<()> {
-    match method {
-        None | Some(RequestedVerification::Email) => Ok(()),
-        Some(_) => Err(ApiError::FeatureNotEnabled),
-    }
+/// `email`, `email-otp` and `email-2fa` are built; `email-captcha` (unblock
+/// codes) and `totp-2fa` answer 503 errno 202 until they are.
+fn delivery_for(method: Option<RequestedVerification>) -> ApiResult<Delivery> {
+    Delivery::from_requested(method).ok_or(ApiError::FeatureNotEnabled)
 }
 
 async fn create(
@@ -131,7 +130,9 @@ async fn create(
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Json<Value>> {
     let v2 = v2_group(&body)?;
-    reject_unbuilt_methods(body.verification_method)?;
+    // As FxA: only `email-otp` mails a code at sign-up; other methods get the link.
+    delivery_for(body.verification_method)?;
+    let short_code = body.verification_method == Some(RequestedVerification::EmailOtp);
     let links = link_params(body.service, query.service, body.redirect_to, body.resume);
     let done = signup::sign_up(
         &state,
@@ -142,6 +143,7 @@ async fn create(
             keys: query.keys,
             links,
             user_agent: Default::default(),
+            short_code,
         },
     )
     .await?;
@@ -185,18 +187,24 @@ pub struct LoginParts {
     pub email: Email,
     pub auth_pw: [u8; 32],
     pub links: LinkParams,
-    /// Unblock codes and code-based confirmation are not built yet.
+    /// How a needed confirmation is mailed (`verificationMethod` of the body, else the query).
+    pub delivery: Delivery,
+    /// Unblock codes, `email-captcha` and `totp-2fa` are not built yet.
     pub wants_unbuilt_feature: bool,
 }
 
 impl LoginBody {
     pub fn into_parts(self, query: &KeysQuery) -> LoginParts {
-        let wants_unbuilt_feature = reject_unbuilt_methods(self.verification_method).is_err()
-            || query
-                .verification_method
-                .as_deref()
-                .is_some_and(|m| m != "email")
-            || self.unblock_code.is_some();
+        let from_query = query.verification_method.as_deref().map(|m| {
+            serde_json::from_value::<RequestedVerification>(Value::String(m.to_string())).ok()
+        });
+        let delivery = match (self.verification_method, from_query) {
+            (Some(method), _) => delivery_for(Some(method)).ok(),
+            // An unknown method in the query is treated as not built.
+            (None, Some(method)) => method.and_then(|m| delivery_for(Some(m)).ok()),
+            (None, None) => Some(Delivery::Link),
+        };
+        let wants_unbuilt_feature = delivery.is_none() || self.unblock_code.is_some();
         LoginParts {
             email: self.email,
             auth_pw: self.auth_pw.0,
@@ -206,6 +214,7 @@ impl LoginBody {
                 self.redirect_to,
                 self.resume,
             ),
+            delivery: delivery.unwrap_or_default(),
             wants_unbuilt_feature,
         }
     }
@@ -232,6 +241,7 @@ async fn login(
             keys: query.keys,
             links,
             user_agent: Default::default(),
+            delivery: parts.delivery,
         },
     )
     .await?;

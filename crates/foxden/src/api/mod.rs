@@ -1,10 +1,12 @@
 //! The FxA routes, one file per group, mounted under `/v1`.
 
 mod account;
+pub mod browserid;
 mod emails;
 mod misc;
 pub mod ops;
 mod password;
+mod redirects;
 mod session;
 
 use axum::Router;
@@ -18,4 +20,6 @@ pub fn v1_routes() -> Router<AppState> {
         .merge(emails::routes())
         .merge(misc::routes())
         .merge(password::routes())
+        .merge(browserid::routes())
+        .merge(redirects::routes())
 }

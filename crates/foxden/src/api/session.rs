@@ -1,24 +1,26 @@
-//! `/session/*`: status, duplicate, reauth, destroy.
+//! `/session/*`: status, duplicate, reauth, destroy, and the 6-digit code
+//! confirmation (`verify_code`, `resend_code`).
 
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use foxden_crypto::random;
 use foxden_crypto::token::TokenKind;
-use foxden_db::{SessionToken, Unverified};
+use foxden_db::{SessionToken, Unverified, VerificationMethod};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::account::{merge, signed_in_response, KeysQuery, LoginBody};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::service::short_code;
 use crate::service::signin::{self, Credentials};
 use crate::service::tokens::Minted;
-use crate::service::verification::session_verification;
+use crate::service::verification::{self, session_verification};
 use crate::state::AppState;
-use crate::validate::{Bounded, Hex};
+use crate::validate::{Bounded, Hex, Service};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -26,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/session/duplicate", post(duplicate))
         .route("/session/reauth", post(reauth))
         .route("/session/destroy", post(destroy))
+        .route("/session/verify_code", post(verify_code))
+        .route("/session/resend_code", post(resend_code))
 }
 
 async fn status(auth: SessionAuth) -> Json<Value> {
@@ -89,7 +93,15 @@ async fn reauth(
         email: parts.email,
         auth_pw: parts.auth_pw,
     };
-    let done = signin::reauth(&state, &auth.token, creds, query.keys, &parts.links).await?;
+    let done = signin::reauth(
+        &state,
+        &auth.token,
+        creds,
+        query.keys,
+        &parts.links,
+        parts.delivery,
+    )
+    .await?;
     Ok(signed_in_response(
         done.uid,
         None,
@@ -121,5 +133,93 @@ async fn destroy(
         }
     };
     state.db.delete_session(&target).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyCodeBody {
+    code: Bounded<32>,
+    #[serde(rename = "service")]
+    _service: Option<Service>,
+    #[serde(rename = "scopes")]
+    _scopes: Option<Vec<String>>,
+    #[serde(rename = "style")]
+    _style: Option<Bounded<16>>,
+    #[serde(rename = "marketingOptIn")]
+    _marketing_opt_in: Option<bool>,
+    #[serde(rename = "newsletters")]
+    _newsletters: Option<Vec<String>>,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+/// Confirms the session (and the account's email, if needed) with the 6-digit
+/// code mailed by `verifyShortCode` / `verifyLoginCode`.
+async fn verify_code(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiJson(body): ApiJson<VerifyCodeBody>,
+) -> ApiResult<Json<Value>> {
+    let code = body.code.0;
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::InvalidParameter {
+            origin: Source::Payload,
+            keys: vec!["code".into()],
+        });
+    }
+    let uid = auth.token.core.uid;
+    let account = state
+        .db
+        .account(&uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    if !short_code::verify(&account.email_code, &code) {
+        return Err(ApiError::InvalidOrExpiredOtpCode);
+    }
+    let now = now_ms();
+    if let Some(unverified) = &auth.token.unverified {
+        // Confirms this session and the keyFetchTokens sharing its id (and, as
+        // any matching code does, an unverified email).
+        state
+            .db
+            .verify_email_code(
+                &uid,
+                &unverified.token_verification_id,
+                VerificationMethod::Email2fa,
+                now,
+            )
+            .await?;
+    }
+    if !account.email_verified && state.db.set_email_verified(&uid).await? {
+        tracing::info!(uid = %hex::encode(uid), "account email verified");
+    }
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResendCodeBody {
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+/// Mails the 6-digit code again: `verifyShortCode` while the account's email is
+/// unverified, else `verifyLoginCode` (the same code while its step lasts).
+async fn resend_code(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiJson(_): ApiJson<ResendCodeBody>,
+) -> ApiResult<Json<Value>> {
+    let account = state
+        .db
+        .account(&auth.token.core.uid)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    if account.email_verified {
+        verification::send_login_short_code(&state, &account).await?;
+    } else {
+        verification::send_account_short_code(&state, &account).await?;
+    }
     Ok(Json(json!({})))
 }

@@ -19,6 +19,9 @@ fn link(base: &url::Url, path: &str, params: &[(&str, &str)]) -> String {
             query.append_pair(k, v);
         }
     }
+    if url.query() == Some("") {
+        url.set_query(None);
+    }
     url.to_string()
 }
 
@@ -187,6 +190,77 @@ pub fn password_reset(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
     }
 }
 
+/// The words of a mail that carries a 6-digit code (no link to follow).
+struct ShortCodeText {
+    template: &'static str,
+    subject: &'static str,
+    paragraph: &'static str,
+}
+
+/// A mail with a 6-digit code in the text and FxA's `X-Verify-Short-Code` header.
+fn short_code_mail(to: &str, uid: &[u8; 16], code: &str, words: ShortCodeText) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let footer =
+        "The code expires after 10 to 20 minutes. If this was not you, you can ignore this mail.";
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><p>{}</p>\
+         <p style=\"font-size:2em;letter-spacing:0.2em\"><code>{}</code></p><p>{}</p></body></html>",
+        esc(words.subject),
+        esc(words.paragraph),
+        esc(code),
+        esc(footer)
+    );
+    Mail {
+        to: to.to_string(),
+        subject: words.subject.into(),
+        text: format!("{}\n\n{code}\n\n{footer}\n", words.paragraph),
+        html,
+        template: words.template,
+        headers: vec![
+            ("X-Uid", uid_hex),
+            ("X-Verify-Short-Code", code.to_string()),
+        ],
+    }
+}
+
+/// `verifyShortCode`: confirm the account's email with a 6-digit code.
+pub fn verify_short_code(to: &str, uid: &[u8; 16], code: &str) -> Mail {
+    let words = ShortCodeText {
+        template: "verifyShortCode",
+        subject: "Confirm your account",
+        paragraph: "Enter this confirmation code to finish creating your account:",
+    };
+    short_code_mail(to, uid, code, words)
+}
+
+/// `verifyLoginCode`: confirm a new sign-in with a 6-digit code.
+pub fn verify_login_code(to: &str, uid: &[u8; 16], code: &str) -> Mail {
+    let words = ShortCodeText {
+        template: "verifyLoginCode",
+        subject: "Confirm your sign-in",
+        paragraph: "Was this you signing in? Enter this code to finish signing in:",
+    };
+    short_code_mail(to, uid, code, words)
+}
+
+/// `newDeviceLogin`: tells the owner about a sign-in that needed no confirmation.
+pub fn new_device_login(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let href = link(ctx.content_url, "/settings", &[]);
+    let subject = "New sign-in to your account";
+    let paragraph = "Your account was just used to sign in. If this was not you, \
+                     change your password now.";
+    let button = "Manage account";
+    Mail {
+        to: to.to_string(),
+        subject: subject.into(),
+        text: format!("{paragraph}\n\n{button}: {href}\n"),
+        html: html_page(subject, paragraph, button, &href),
+        template: "newDeviceLogin",
+        headers: vec![("X-Uid", uid_hex), ("X-Link", href)],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +292,19 @@ mod tests {
         assert_eq!(header("X-Link"), expected);
         assert!(mail.text.contains(&expected));
         assert!(mail.html.contains(&expected.replace('&', "&amp;")));
+    }
+
+    #[test]
+    fn short_code_mail_carries_the_code() {
+        let mail = verify_login_code("a@example.com", &[1; 16], "012345");
+        assert_eq!(mail.template, "verifyLoginCode");
+        assert!(mail
+            .headers
+            .contains(&("X-Verify-Short-Code", "012345".to_string())));
+        assert!(mail.text.contains("012345") && mail.html.contains("012345"));
+        assert_eq!(
+            verify_short_code("a@example.com", &[1; 16], "1").template,
+            "verifyShortCode"
+        );
     }
 }

@@ -3,6 +3,7 @@
 pub mod password;
 pub mod password_change;
 pub mod password_forgot;
+pub mod short_code;
 pub mod signin;
 pub mod signup;
 pub mod tokens;

@@ -8,8 +8,8 @@ use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMe
 use super::password::{self, PasswordMatch, PasswordVersion};
 use super::tokens::{key_fetch, Minted};
 use super::verification::{
-    send_account_verification, send_login_verification, session_verification, LinkParams,
-    SessionVerification,
+    notify_new_sign_in, send_account_short_code, send_account_verification, send_login_short_code,
+    send_login_verification, session_verification_by, Delivery, LinkParams, SessionVerification,
 };
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -57,21 +57,36 @@ pub async fn authenticate(
     }
 }
 
-/// What a new or re-authenticated session must do before it counts as confirmed.
+/// Whether the settings force sign-in confirmation for this account's email
+/// (FxA's `signinConfirmation.forcedEmailAddresses`).
+fn confirmation_forced(state: &AppState, account: &Account) -> bool {
+    state
+        .settings
+        .signin_confirm_force_email_regex
+        .as_ref()
+        .is_some_and(|re| re.is_match(&account.email))
+}
+
+/// What a new session must do before it counts as confirmed. FxA's rule:
+/// a verification id is needed unless the account is new (or forced), and
+/// `mustVerify = needsId && (forced || keys)`; foxden leaves a session that
+/// need not be confirmed without an id (confirmed).
 fn confirmation_needed(
     state: &AppState,
     account: &Account,
     keys: bool,
     now: i64,
 ) -> Option<Unverified> {
+    let forced = confirmation_forced(state, account);
     if !account.email_verified {
         return Some(Unverified {
             token_verification_id: account.email_code,
-            must_verify: keys,
+            must_verify: keys || forced,
         });
     }
     let account_is_new = now - account.created_at < state.settings.skip_confirm_new_account_ms;
-    if keys && !account_is_new {
+    let needs_id = forced || !account_is_new;
+    if needs_id && (forced || keys) {
         return Some(Unverified {
             token_verification_id: random::bytes::<16>(),
             must_verify: true,
@@ -85,11 +100,15 @@ async fn send_confirmation_mail(
     account: &Account,
     unverified: &Unverified,
     links: &LinkParams,
+    delivery: Delivery,
 ) -> ApiResult<()> {
-    if !account.email_verified {
-        send_account_verification(state, account, links).await
-    } else {
-        send_login_verification(state, account, &unverified.token_verification_id, links).await
+    match (account.email_verified, delivery.is_code()) {
+        (false, false) => send_account_verification(state, account, links).await,
+        (false, true) => send_account_short_code(state, account).await,
+        (true, false) => {
+            send_login_verification(state, account, &unverified.token_verification_id, links).await
+        }
+        (true, true) => send_login_short_code(state, account).await,
     }
 }
 
@@ -98,6 +117,8 @@ pub struct SignIn {
     pub keys: bool,
     pub links: LinkParams,
     pub user_agent: foxden_db::UserAgentInfo,
+    /// How a needed confirmation is mailed (link or 6-digit code).
+    pub delivery: Delivery,
 }
 
 pub struct SignedIn {
@@ -133,7 +154,9 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
     );
     state.db.create_session(&session, &records).await?;
     if let Some(unverified) = &unverified {
-        if let Err(err) = send_confirmation_mail(state, &account, unverified, &req.links).await {
+        if let Err(err) =
+            send_confirmation_mail(state, &account, unverified, &req.links, req.delivery).await
+        {
             // Leave nothing behind that the client never received.
             state.db.delete_session(&session.core.id_hash).await?;
             for record in &records {
@@ -144,13 +167,15 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
             }
             return Err(err);
         }
+    } else if account.email_verified {
+        notify_new_sign_in(state, &account, &req.links).await;
     }
     Ok(SignedIn {
         uid: account.uid,
         session_token: session_minted.hex(),
         key_fetch: key_fetch_field,
         auth_at_secs: now / 1000,
-        verification: session_verification(&account, &session),
+        verification: session_verification_by(&account, &session, req.delivery),
     })
 }
 
@@ -203,6 +228,7 @@ pub async fn reauth(
     creds: Credentials,
     keys: bool,
     links: &LinkParams,
+    delivery: Delivery,
 ) -> ApiResult<Reauthed> {
     let (account, matched) = authenticate(state, &creds).await?;
     if account.uid != session.core.uid {
@@ -222,7 +248,7 @@ pub async fn reauth(
     // Mail first: its code is the session's existing one, so a failed hand-off
     // (errno 151) leaves the session exactly as it was.
     if let Some(u) = unverified.as_ref().filter(|u| u.must_verify) {
-        send_confirmation_mail(state, &account, u, links).await?;
+        send_confirmation_mail(state, &account, u, links, delivery).await?;
     }
     if !state
         .db
@@ -240,6 +266,6 @@ pub async fn reauth(
         uid: account.uid,
         key_fetch: key_fetch_field,
         auth_at_secs: now / 1000,
-        verification: session_verification(&account, &updated),
+        verification: session_verification_by(&account, &updated, delivery),
     })
 }

@@ -6,7 +6,7 @@ use foxden_db::{Account, DbError, NewAccount, PasswordV2, SessionToken, Unverifi
 
 use super::password::PasswordPool;
 use super::tokens::{key_fetch, Minted};
-use super::verification::{send_account_verification, LinkParams};
+use super::verification::{send_account_short_code, send_account_verification, LinkParams};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -27,6 +27,9 @@ pub struct SignUp {
     pub keys: bool,
     pub links: LinkParams,
     pub user_agent: foxden_db::UserAgentInfo,
+    /// `verificationMethod: "email-otp"`: mail a 6-digit code (`verifyShortCode`)
+    /// instead of the `verify` link.
+    pub short_code: bool,
 }
 
 pub struct SignedUp {
@@ -150,7 +153,12 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         Err(err) => return Err(err.into()),
     }
     tracing::info!(uid = %hex::encode(uid), "account created");
-    if let Err(err) = send_account_verification(state, &new.account, &req.links).await {
+    let sent = if req.short_code {
+        send_account_short_code(state, &new.account).await
+    } else {
+        send_account_verification(state, &new.account, &req.links).await
+    };
+    if let Err(err) = sent {
         // The account stays (unconfirmed; a later sign-in or sign-up resends the
         // mail), but not the tokens the client never received.
         state.db.delete_session(&new.session.core.id_hash).await?;

@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
 use crate::mail::templates::{self, LinkContext};
+use crate::service::short_code;
 use crate::state::AppState;
+use crate::validate::RequestedVerification;
 
 /// `verified` / `verificationMethod` / `verificationReason` as login, create and
 /// duplicate report them (FxA's `getSessionVerificationStatus`).
@@ -20,17 +22,28 @@ pub struct SessionVerification {
 }
 
 pub fn session_verification(account: &Account, session: &SessionToken) -> SessionVerification {
+    session_verification_by(account, session, Delivery::Link)
+}
+
+/// [`session_verification`] naming the method the client asked for (`email`,
+/// `email-otp` or `email-2fa`) while confirmation is pending.
+pub fn session_verification_by(
+    account: &Account,
+    session: &SessionToken,
+    delivery: Delivery,
+) -> SessionVerification {
+    let method = delivery.method_name();
     if !account.email_verified {
         return SessionVerification {
             verified: false,
-            verification_method: Some("email"),
+            verification_method: Some(method),
             verification_reason: Some("signup"),
         };
     }
     match &session.unverified {
         Some(u) if u.must_verify => SessionVerification {
             verified: false,
-            verification_method: Some("email"),
+            verification_method: Some(method),
             verification_reason: Some("login"),
         },
         _ => SessionVerification {
@@ -48,6 +61,41 @@ pub fn is_fully_verified(account: &Account, session: &SessionToken) -> bool {
         Some(u) => !u.must_verify,
     };
     account.email_verified && session_ok
+}
+
+/// How a confirmation reaches the user: a link (`email`, the default) or a
+/// 6-digit code (`email-otp`, `email-2fa`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delivery {
+    #[default]
+    Link,
+    Otp,
+    TwoFa,
+}
+
+impl Delivery {
+    /// The link for `email` (or none), a code for `email-otp` / `email-2fa`;
+    /// `None` for the methods foxden has not built (`email-captcha`, `totp-2fa`).
+    pub fn from_requested(method: Option<RequestedVerification>) -> Option<Self> {
+        match method {
+            None | Some(RequestedVerification::Email) => Some(Delivery::Link),
+            Some(RequestedVerification::EmailOtp) => Some(Delivery::Otp),
+            Some(RequestedVerification::Email2fa) => Some(Delivery::TwoFa),
+            Some(RequestedVerification::EmailCaptcha | RequestedVerification::Totp2fa) => None,
+        }
+    }
+
+    pub fn method_name(self) -> &'static str {
+        match self {
+            Delivery::Link => "email",
+            Delivery::Otp => "email-otp",
+            Delivery::TwoFa => "email-2fa",
+        }
+    }
+
+    pub fn is_code(self) -> bool {
+        self != Delivery::Link
+    }
 }
 
 /// Where a mail's links should lead.
@@ -104,4 +152,34 @@ pub async fn send_login_verification(
         .send(mail)
         .await
         .map_err(|_| ApiError::FailedToSendEmail)
+}
+
+/// Mails the 6-digit account confirmation code (`verifyShortCode`).
+pub async fn send_account_short_code(state: &AppState, account: &Account) -> ApiResult<()> {
+    let code = short_code::current(&account.email_code);
+    let mail = templates::verify_short_code(&account.email, &account.uid, &code);
+    state
+        .mailer
+        .send(mail)
+        .await
+        .map_err(|_| ApiError::FailedToSendEmail)
+}
+
+/// Mails the 6-digit sign-in confirmation code (`verifyLoginCode`).
+pub async fn send_login_short_code(state: &AppState, account: &Account) -> ApiResult<()> {
+    let code = short_code::current(&account.email_code);
+    let mail = templates::verify_login_code(&account.email, &account.uid, &code);
+    state
+        .mailer
+        .send(mail)
+        .await
+        .map_err(|_| ApiError::FailedToSendEmail)
+}
+
+/// Mails the "new sign-in" notice (`newDeviceLogin`); a failure is only logged.
+pub async fn notify_new_sign_in(state: &AppState, account: &Account, params: &LinkParams) {
+    let mail = templates::new_device_login(&account.email, &account.uid, &ctx(state, params));
+    if let Err(err) = state.mailer.send(mail).await {
+        tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the new sign-in notice");
+    }
 }

@@ -226,10 +226,38 @@ impl<'a> TestClient<'a> {
         r
     }
 
+    /// `/account/create` with a query string and extra body fields.
+    pub async fn create_with(&mut self, query: &str, extra: Value) -> Resp {
+        let mut body = self.create_body();
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        let r = self
+            .app
+            .post(&format!("/v1/account/create{query}"), &body)
+            .await;
+        self.absorb(&r);
+        r
+    }
+
     pub async fn login(&mut self, keys: bool) -> Resp {
         let path = format!("/v1/account/login{}", Self::keys_query(keys));
         let body = json!({ "email": self.email, "authPW": self.auth_pw() });
         let r = self.app.post(&path, &body).await;
+        self.absorb(&r);
+        r
+    }
+
+    /// `/account/login` with a query string (e.g. `?keys=true`) and extra body fields.
+    pub async fn login_with(&mut self, query: &str, extra: Value) -> Resp {
+        let mut body = json!({ "email": self.email, "authPW": self.auth_pw() });
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        let r = self
+            .app
+            .post(&format!("/v1/account/login{query}"), &body)
+            .await;
         self.absorb(&r);
         r
     }

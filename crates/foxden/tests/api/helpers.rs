@@ -24,6 +24,8 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// Serve on an existing data folder (owned by the caller) instead of a fresh one.
     pub data_dir: Option<PathBuf>,
+    /// `FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL`.
+    pub force_confirm_email: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -34,6 +36,7 @@ impl Default for Options {
             database_url: None,
             smtp_url: None,
             data_dir: None,
+            force_confirm_email: None,
         }
     }
 }
@@ -100,6 +103,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         scrypt_max_wait_ms: 60_000,
         session_lifetime_ms: 28 * 24 * 60 * 60 * 1000,
         skip_confirm_new_account_ms: opts.skip_confirm_new_account_ms,
+        signin_confirm_force_email_regex: opts
+            .force_confirm_email
+            .map(|p| foxden::settings::force_email_regex(p).unwrap()),
     };
     let app = foxden::Application::build_on(settings, listener)
         .await

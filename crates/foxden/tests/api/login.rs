@@ -143,13 +143,14 @@ async fn sign_in_confirmation_path() {
     let r = d.session_get("/v1/session/status").await.ok();
     assert_eq!(r.body["state"], "verified");
 
-    // Without keys no confirmation is needed.
+    // Without keys no confirmation is needed: only the new sign-in notice is mailed.
     let mails_before = app.mails_to(&c.email).len();
     let mut e = c.another_device();
     let r = e.login(false).await.ok();
     assert_eq!(r.body["verified"], true);
     assert!(r.body.get("verificationReason").is_none());
-    assert_eq!(app.mails_to(&c.email).len(), mails_before);
+    assert_eq!(app.mails_to(&c.email).len(), mails_before + 1);
+    assert_eq!(app.last_mail(&c.email).template(), "newDeviceLogin");
 }
 
 #[tokio::test]

@@ -2,8 +2,10 @@
 
 mod account;
 mod auth;
+mod browserid;
 mod cli;
 mod client;
+mod confirm;
 mod emails;
 mod helpers;
 mod hygiene;
