@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth, SessionAuth};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::service::new_password::IssuedSession;
 use crate::service::password_change::{self, Finish};
 use crate::service::password_forgot::{self, forgot_ttl_secs, ResetRequest, CODE_LENGTH};
 use crate::service::signin::Credentials;
@@ -116,21 +117,7 @@ async fn finish(
         keys: query.keys,
     };
     let done = password_change::finish(&state, core.id_hash, core.uid, req).await?;
-    let Some(session) = done.session else {
-        return Ok(Json(json!({})));
-    };
-    let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(done.uid)));
-    out.insert("sessionToken".into(), json!(session.session_token));
-    out.insert("verified".into(), json!(true));
-    out.insert("authAt".into(), json!(session.auth_at_secs));
-    if let Some(token) = session.key_fetch_token {
-        out.insert("keyFetchToken".into(), json!(token));
-    }
-    if let Some(token) = session.key_fetch_token2 {
-        out.insert("keyFetchToken2".into(), json!(token));
-    }
-    Ok(Json(Value::Object(out)))
+    Ok(new_session_response(done.uid, done.session))
 }
 
 #[derive(Deserialize)]
@@ -265,11 +252,16 @@ async fn account_reset(
         links: LinkParams::default(),
     };
     let done = password_forgot::reset_account(&state, core.id_hash, core.uid, req).await?;
-    let Some(session) = done.session else {
-        return Ok(Json(json!({})));
+    Ok(new_session_response(done.uid, done.session))
+}
+
+/// `{}` without a new session; otherwise `{uid, sessionToken, verified, authAt, keyFetchToken?, keyFetchToken2?}`.
+fn new_session_response(uid: [u8; 16], session: Option<IssuedSession>) -> Json<Value> {
+    let Some(session) = session else {
+        return Json(json!({}));
     };
     let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(done.uid)));
+    out.insert("uid".into(), json!(hex::encode(uid)));
     out.insert("sessionToken".into(), json!(session.session_token));
     out.insert("verified".into(), json!(true));
     out.insert("authAt".into(), json!(session.auth_at_secs));
@@ -279,5 +271,5 @@ async fn account_reset(
     if let Some(token) = session.key_fetch_token2 {
         out.insert("keyFetchToken2".into(), json!(token));
     }
-    Ok(Json(Value::Object(out)))
+    Json(Value::Object(out))
 }

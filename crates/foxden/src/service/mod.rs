@@ -1,5 +1,6 @@
 //! Flows shared by several handlers; no HTTP types here.
 
+pub mod new_password;
 pub mod password;
 pub mod password_change;
 pub mod password_forgot;

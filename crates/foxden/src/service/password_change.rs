@@ -4,8 +4,9 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::{random, xor32};
-use foxden_db::{PasswordChange, PasswordV2, SessionToken, VerificationMethod};
+use foxden_db::{PasswordChange, VerificationMethod};
 
+use super::new_password::{confirmed_session, hash_v2, SessionGrant};
 use super::password::PasswordVersion;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
@@ -64,12 +65,7 @@ pub struct Finished {
     pub session: Option<FinishedSession>,
 }
 
-pub struct FinishedSession {
-    pub session_token: String,
-    pub auth_at_secs: i64,
-    pub key_fetch_token: Option<String>,
-    pub key_fetch_token2: Option<String>,
-}
+pub use super::new_password::IssuedSession as FinishedSession;
 
 pub async fn finish(
     state: &AppState,
@@ -88,17 +84,7 @@ pub async fn finish(
         .passwords
         .verifier(&req.auth_pw, &auth_salt, 1)
         .await?;
-    let v2 = match &req.v2 {
-        None => None,
-        Some(v2) => {
-            let verifier2 = state.passwords.verifier(&v2.auth_pw, &auth_salt, 1).await?;
-            Some(PasswordV2 {
-                client_salt: v2.client_salt.clone(),
-                verify_hash: verifier2.verify_hash,
-                wrap_wrap_kb: xor32(&v2.wrap_kb_v2, &verifier2.wrapwrap_key),
-            })
-        }
-    };
+    let v2 = hash_v2(state, req.v2.as_ref(), &auth_salt).await?;
     let old_session = match req.session_token_id {
         None => None,
         Some(id) => {
@@ -110,40 +96,23 @@ pub async fn finish(
             )
         }
     };
-    let mut new_session = None;
-    let mut key_fetch_tokens = Vec::new();
-    let mut finished_session = None;
-    if let Some(old) = old_session {
-        let minted = Minted::new(TokenKind::Session);
-        let session = SessionToken {
-            core: minted.core(state, uid, now),
-            user_agent: old.user_agent.clone(),
-            last_access_time: now,
-            auth_at: now,
-            unverified: None,
-            verification_method: Some(old.verification_method.unwrap_or(VerificationMethod::Email)),
-            verified_at: Some(now),
-        };
-        let mut out = FinishedSession {
-            session_token: minted.hex(),
-            auth_at_secs: now / 1000,
-            key_fetch_token: None,
-            key_fetch_token2: None,
-        };
-        if req.keys {
-            let (minted, record) = key_fetch(state, uid, now, &account.ka, &req.wrap_kb, None);
-            out.key_fetch_token = Some(minted.hex());
-            key_fetch_tokens.push(record);
-            if let Some(v2) = &req.v2 {
-                let (minted, record) =
-                    key_fetch(state, uid, now, &account.ka, &v2.wrap_kb_v2, None);
-                out.key_fetch_token2 = Some(minted.hex());
-                key_fetch_tokens.push(record);
-            }
+    let (new_session, key_fetch_tokens, finished_session) = match old_session {
+        None => (None, Vec::new(), None),
+        Some(old) => {
+            let grant = SessionGrant {
+                uid,
+                now,
+                user_agent: old.user_agent.clone(),
+                method: old.verification_method.unwrap_or(VerificationMethod::Email),
+                ka: &account.ka,
+                keys: req
+                    .keys
+                    .then(|| (req.wrap_kb, req.v2.as_ref().map(|v2| v2.wrap_kb_v2))),
+            };
+            let (session, records, issued) = confirmed_session(state, grant);
+            (Some(session), records, Some(issued))
         }
-        new_session = Some(session);
-        finished_session = Some(out);
-    }
+    };
     let change = PasswordChange {
         uid,
         change_token_id_hash,

@@ -5,10 +5,11 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::{random, xor32};
-use foxden_db::{AccountReset, PasswordForgotToken, PasswordV2, SessionToken, VerificationMethod};
+use foxden_db::{AccountReset, PasswordForgotToken, VerificationMethod};
 
+use super::new_password::{confirmed_session, hash_v2, SessionGrant};
 use super::signup::V2Credentials;
-use super::tokens::{key_fetch, Minted};
+use super::tokens::Minted;
 use super::verification::{ctx, LinkParams};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
@@ -148,12 +149,7 @@ pub struct ResetRequest {
     pub links: LinkParams,
 }
 
-pub struct ResetSession {
-    pub session_token: String,
-    pub auth_at_secs: i64,
-    pub key_fetch_token: Option<String>,
-    pub key_fetch_token2: Option<String>,
-}
+pub use super::new_password::IssuedSession as ResetSession;
 
 pub struct ResetDone {
     pub uid: [u8; 16],
@@ -185,50 +181,23 @@ pub async fn reset_account(
             (xor32(&wrap_wrap_kb, &verifier.wrapwrap_key), wrap_wrap_kb)
         }
     };
-    let v2 = match &req.v2 {
-        None => None,
-        Some(v2) => {
-            let verifier2 = state.passwords.verifier(&v2.auth_pw, &auth_salt, 1).await?;
-            Some(PasswordV2 {
-                client_salt: v2.client_salt.clone(),
-                verify_hash: verifier2.verify_hash,
-                wrap_wrap_kb: xor32(&v2.wrap_kb_v2, &verifier2.wrapwrap_key),
-            })
-        }
-    };
-    let mut new_session = None;
-    let mut key_fetch_tokens = Vec::new();
-    let mut out_session = None;
-    if req.session {
-        let minted = Minted::new(TokenKind::Session);
-        new_session = Some(SessionToken {
-            core: minted.core(state, uid, now),
+    let v2 = hash_v2(state, req.v2.as_ref(), &auth_salt).await?;
+    let (new_session, key_fetch_tokens, out_session) = if req.session {
+        let grant = SessionGrant {
+            uid,
+            now,
             user_agent: Default::default(),
-            last_access_time: now,
-            auth_at: now,
-            unverified: None,
-            verification_method: Some(VerificationMethod::Email),
-            verified_at: Some(now),
-        });
-        let mut out = ResetSession {
-            session_token: minted.hex(),
-            auth_at_secs: now / 1000,
-            key_fetch_token: None,
-            key_fetch_token2: None,
+            method: VerificationMethod::Email,
+            ka: &account.ka,
+            keys: req
+                .keys
+                .then(|| (wrap_kb, req.v2.as_ref().map(|v2| v2.wrap_kb_v2))),
         };
-        if req.keys {
-            let (minted, record) = key_fetch(state, uid, now, &account.ka, &wrap_kb, None);
-            out.key_fetch_token = Some(minted.hex());
-            key_fetch_tokens.push(record);
-            if let Some(v2) = &req.v2 {
-                let (minted, record) =
-                    key_fetch(state, uid, now, &account.ka, &v2.wrap_kb_v2, None);
-                out.key_fetch_token2 = Some(minted.hex());
-                key_fetch_tokens.push(record);
-            }
-        }
-        out_session = Some(out);
-    }
+        let (session, records, issued) = confirmed_session(state, grant);
+        (Some(session), records, Some(issued))
+    } else {
+        (None, Vec::new(), None)
+    };
     let reset = AccountReset {
         uid,
         reset_token_id_hash,

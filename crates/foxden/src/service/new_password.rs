@@ -1,0 +1,88 @@
+//! What password change and account reset share: hashing the new V2 credentials
+//! and issuing the confirmed session (and keyFetchTokens) that replaces the old ones.
+
+use foxden_crypto::token::TokenKind;
+use foxden_crypto::xor32;
+use foxden_db::{KeyFetchToken, PasswordV2, SessionToken, UserAgentInfo, VerificationMethod};
+
+use super::signup::V2Credentials;
+use super::tokens::{key_fetch, Minted};
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// The stored form of new V2 credentials under `auth_salt` (one more scrypt).
+pub async fn hash_v2(
+    state: &AppState,
+    v2: Option<&V2Credentials>,
+    auth_salt: &[u8; 32],
+) -> ApiResult<Option<PasswordV2>> {
+    let Some(v2) = v2 else { return Ok(None) };
+    let verifier2 = state.passwords.verifier(&v2.auth_pw, auth_salt, 1).await?;
+    Ok(Some(PasswordV2 {
+        client_salt: v2.client_salt.clone(),
+        verify_hash: verifier2.verify_hash,
+        wrap_wrap_kb: xor32(&v2.wrap_kb_v2, &verifier2.wrapwrap_key),
+    }))
+}
+
+/// A confirmed session as the client receives it.
+pub struct IssuedSession {
+    pub session_token: String,
+    pub auth_at_secs: i64,
+    pub key_fetch_token: Option<String>,
+    pub key_fetch_token2: Option<String>,
+}
+
+/// What to issue a fresh confirmed session with.
+pub struct SessionGrant<'a> {
+    pub uid: [u8; 16],
+    pub now: i64,
+    pub user_agent: UserAgentInfo,
+    pub method: VerificationMethod,
+    pub ka: &'a [u8; 32],
+    /// With keys: the V1 wrap of kB and, for V2 accounts, the V2 wrap.
+    pub keys: Option<([u8; 32], Option<[u8; 32]>)>,
+}
+
+/// Mints the session and its keyFetchTokens; the caller stores them in its transaction.
+pub fn confirmed_session(
+    state: &AppState,
+    grant: SessionGrant,
+) -> (SessionToken, Vec<KeyFetchToken>, IssuedSession) {
+    let SessionGrant {
+        uid,
+        now,
+        user_agent,
+        method,
+        ka,
+        keys,
+    } = grant;
+    let minted = Minted::new(TokenKind::Session);
+    let session = SessionToken {
+        core: minted.core(state, uid, now),
+        user_agent,
+        last_access_time: now,
+        auth_at: now,
+        unverified: None,
+        verification_method: Some(method),
+        verified_at: Some(now),
+    };
+    let mut issued = IssuedSession {
+        session_token: minted.hex(),
+        auth_at_secs: now / 1000,
+        key_fetch_token: None,
+        key_fetch_token2: None,
+    };
+    let mut records = Vec::new();
+    if let Some((wrap_kb, wrap_kb_v2)) = keys {
+        let (minted, record) = key_fetch(state, uid, now, ka, &wrap_kb, None);
+        issued.key_fetch_token = Some(minted.hex());
+        records.push(record);
+        if let Some(wrap_kb_v2) = wrap_kb_v2 {
+            let (minted, record) = key_fetch(state, uid, now, ka, &wrap_kb_v2, None);
+            issued.key_fetch_token2 = Some(minted.hex());
+            records.push(record);
+        }
+    }
+    (session, records, issued)
+}
