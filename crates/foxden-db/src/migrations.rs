@@ -22,10 +22,11 @@ pub(crate) const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS sch
     applied_at BIGINT NOT NULL
 )";
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts and tokens",
-    sql: "
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts and tokens",
+        sql: "
 CREATE TABLE accounts (
     uid BYTEA NOT NULL PRIMARY KEY,
     email TEXT NOT NULL,
@@ -98,17 +99,35 @@ CREATE TABLE password_forgot_tokens (
     tries INTEGER NOT NULL
 )
 ",
-}];
+    },
+    Migration {
+        version: 2,
+        name: "security events",
+        sql: "
+CREATE TABLE security_events (
+    id BIGSERIAL NOT NULL PRIMARY KEY,
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_id_hash BYTEA,
+    verified BOOLEAN NOT NULL,
+    ip_hmac BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX security_events_uid_created_at ON security_events (uid, created_at)
+",
+    },
+];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and
-/// `BOOLEAN` → `INTEGER`). Whole words only.
+/// `BOOLEAN` → `INTEGER`, `BIGSERIAL` → `INTEGER`, which with `PRIMARY KEY` makes the
+/// column SQLite's auto-assigned rowid). Whole words only.
 pub(crate) fn for_sqlite(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         out.push_str(match word.as_str() {
             "BYTEA" => "BLOB",
-            "BIGINT" | "BOOLEAN" => "INTEGER",
+            "BIGINT" | "BOOLEAN" | "BIGSERIAL" => "INTEGER",
             other => other,
         });
         word.clear();
@@ -144,10 +163,11 @@ mod tests {
 
     #[test]
     fn sqlite_types_are_mapped_by_whole_word() {
-        let sql = for_sqlite("a BYTEA, b BIGINT, c BOOLEAN, d INTEGER, bytea_x BYTEA2");
+        let sql =
+            for_sqlite("a BYTEA, b BIGINT, c BOOLEAN, d INTEGER, bytea_x BYTEA2, e BIGSERIAL");
         assert_eq!(
             sql,
-            "a BLOB, b INTEGER, c INTEGER, d INTEGER, bytea_x BYTEA2"
+            "a BLOB, b INTEGER, c INTEGER, d INTEGER, bytea_x BYTEA2, e INTEGER"
         );
     }
 }

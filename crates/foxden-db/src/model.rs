@@ -207,3 +207,19 @@ pub struct AccountReset {
     /// keyFetchTokens issued with `new_session`.
     pub key_fetch: Vec<KeyFetchToken>,
 }
+
+/// Something that happened to an account (sign-in, password change, …), for the
+/// account's security-event list and the known-IP sign-in rule. Never holds the IP
+/// itself: `ip_hmac` is an HMAC keyed by a server secret over uid and IP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityEvent {
+    pub uid: Uid,
+    /// FxA's event name, e.g. `account.login`.
+    pub name: String,
+    /// The session the event belongs to, if any; confirming that session
+    /// (`verify_email_code`) marks the event verified.
+    pub token_id_hash: Option<TokenIdHash>,
+    pub verified: bool,
+    pub ip_hmac: [u8; 32],
+    pub created_at: Millis,
+}

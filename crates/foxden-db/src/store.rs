@@ -55,7 +55,8 @@ pub trait Db: Send + Sync + 'static {
     /// a session or keyFetchToken of `uid` whose tokenVerificationId equals `code`
     /// is confirmed with `method` at `now` (all tokens sharing that id), and if the
     /// code equals the account's emailCode the email is marked verified. Any match
-    /// also verifies an unverified email.
+    /// also verifies an unverified email. Security events whose `token_id_hash` is a
+    /// session confirmed here are marked verified in the same transaction.
     async fn verify_email_code(
         &self,
         uid: &Uid,
@@ -167,6 +168,22 @@ pub trait Db: Send + Sync + 'static {
         &self,
         forgot_id_hash: &TokenIdHash,
         reset: &TokenCore,
+    ) -> DbResult<bool>;
+
+    // ---- security events ------------------------------------------------
+
+    /// Appends an event (`Err` if the account does not exist).
+    async fn record_security_event(&self, event: &SecurityEvent) -> DbResult<()>;
+
+    /// The account's latest `limit` events, newest first.
+    async fn security_events(&self, uid: &Uid, limit: u32) -> DbResult<Vec<SecurityEvent>>;
+
+    /// Whether the account has a verified event with this `ip_hmac` created at or after `since`.
+    async fn verified_event_from_ip_since(
+        &self,
+        uid: &Uid,
+        ip_hmac: &[u8; 32],
+        since: Millis,
     ) -> DbResult<bool>;
 
     // ---- housekeeping ---------------------------------------------------

@@ -106,6 +106,58 @@ fn missing_field_name(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
+/// How many proxies stand in front of the server: the client's address is this
+/// many entries from the right of `X-Forwarded-For` (FxA's `clientAddressDepth`).
+pub const CLIENT_ADDRESS_DEPTH: usize = 3;
+
+/// The client's IP address: the `X-Forwarded-For` entry [`CLIENT_ADDRESS_DEPTH`]
+/// from the right (the leftmost when the chain is shorter), else the socket peer.
+/// Used only to key security events; never stored or logged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientIp(String);
+
+impl ClientIp {
+    pub fn new(ip: impl Into<String>) -> Self {
+        ClientIp(ip.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let chain: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .collect();
+        let pick = chain
+            .len()
+            .checked_sub(CLIENT_ADDRESS_DEPTH)
+            .map_or(chain.first(), |i| chain.get(i))?;
+        Some(ClientIp((*pick).to_string()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ip) = Self::from_headers(&parts.headers) {
+            return Ok(ip);
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string())
+            .unwrap_or_default();
+        Ok(ClientIp(peer))
+    }
+}
+
 /// Query parameters parsed into `T` (errors name `source: "query"`).
 pub struct ApiQuery<T>(pub T);
 
@@ -140,6 +192,33 @@ mod tests {
     #[allow(dead_code)]
     struct Inner {
         flow_id: Hex<32>,
+    }
+
+    fn xff(values: &[&str]) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", v.parse().unwrap());
+        }
+        ClientIp::from_headers(&headers).map(|ip| ip.0)
+    }
+
+    #[test]
+    fn client_ip_is_third_from_the_right() {
+        assert_eq!(xff(&[]), None);
+        assert_eq!(xff(&["1.1.1.1"]).as_deref(), Some("1.1.1.1"));
+        assert_eq!(xff(&["1.1.1.1, 2.2.2.2"]).as_deref(), Some("1.1.1.1"));
+        assert_eq!(
+            xff(&["1.1.1.1, 2.2.2.2, 3.3.3.3"]).as_deref(),
+            Some("1.1.1.1")
+        );
+        assert_eq!(
+            xff(&["9.9.9.9,1.1.1.1, 2.2.2.2, 3.3.3.3"]).as_deref(),
+            Some("1.1.1.1")
+        );
+        assert_eq!(
+            xff(&["9.9.9.9, 1.1.1.1", "2.2.2.2, 3.3.3.3"]).as_deref(),
+            Some("1.1.1.1")
+        );
     }
 
     fn errno(r: Result<Body, ApiError>) -> (u32, String) {

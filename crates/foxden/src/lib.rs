@@ -78,7 +78,12 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router)
+        // The peer address is the client IP of security events when no
+        // `X-Forwarded-For` names one.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -117,6 +122,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         hawk_host: settings.hawk_host(),
         hawk_port,
         browserid,
+        ip_hmac_key: service::security::ip_hmac_key(&secret),
         settings,
     }))
 }

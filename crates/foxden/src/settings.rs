@@ -39,6 +39,10 @@ pub struct Settings {
     pub session_lifetime_ms: i64,
     /// Sign-in confirmation is skipped for accounts younger than this (ms).
     pub skip_confirm_new_account_ms: i64,
+    /// Sign-in confirmation is skipped when the account had a verified security event
+    /// from the same IP this recently (ms; FxA's `securityHistory.ipProfiling.allowedRecency`);
+    /// 0 turns the rule off.
+    pub known_ip_recency_ms: i64,
     /// Emails (matched case-insensitively) whose sign-ins always need confirmation,
     /// even on new accounts and without keys (FxA's `forcedEmailAddresses`); unset = none.
     pub signin_confirm_force_email_regex: Option<regex::Regex>,
@@ -63,12 +67,14 @@ struct FileSettings {
     scrypt_max_wait_ms: Option<i64>,
     session_lifetime_ms: Option<i64>,
     skip_confirm_new_account_ms: Option<i64>,
+    known_ip_recency_ms: Option<i64>,
     signin_confirm_force_email: Option<String>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
 const FOUR_WEEKS_MS: i64 = 28 * 24 * 60 * 60 * 1000;
 const FOUR_HOURS_MS: i64 = 4 * 60 * 60 * 1000;
+const SEVENTY_TWO_HOURS_MS: i64 = 72 * 60 * 60 * 1000;
 
 impl Settings {
     /// Loads `config_path` (or `./foxden.toml` when it exists) and applies the environment.
@@ -172,6 +178,9 @@ impl Settings {
                 file.skip_confirm_new_account_ms,
             )?
             .unwrap_or(FOUR_HOURS_MS),
+            known_ip_recency_ms: number("FOXDEN_KNOWN_IP_RECENCY_MS", file.known_ip_recency_ms)?
+                .unwrap_or(SEVENTY_TWO_HOURS_MS)
+                .max(0),
             signin_confirm_force_email_regex,
         };
         settings.hawk_port()?;
@@ -198,7 +207,7 @@ impl Settings {
             "listen = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\nsmtp_url = {}\n\
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
-             skip_confirm_new_account_ms = {}\nsignin_confirm_force_email = {}\n",
+             skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -217,6 +226,7 @@ impl Settings {
             self.scrypt_max_wait_ms,
             self.session_lifetime_ms,
             self.skip_confirm_new_account_ms,
+            self.known_ip_recency_ms,
             match &self.signin_confirm_force_email_regex {
                 Some(re) => format!("{:?}", re.as_str()),
                 None => "(none)".into(),

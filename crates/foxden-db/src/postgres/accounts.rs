@@ -112,6 +112,14 @@ pub(super) async fn verify_email_code<C: GenericClient>(
     };
     let email_code: [u8; 16] = rows::fixed(&row, 0)?;
     let email_verified: bool = rows::get(&row, 1)?;
+    exec(
+        tx,
+        "UPDATE security_events SET verified = TRUE WHERE uid = $1 AND NOT verified \
+         AND token_id_hash IN (SELECT id_hash FROM session_tokens \
+         WHERE uid = $1 AND token_verification_id = $2)",
+        &[&uid, &code_bytes],
+    )
+    .await?;
     let sessions = exec(
         tx,
         "UPDATE session_tokens SET token_verification_id = NULL, must_verify = FALSE, \

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::rows::pg_err;
-use super::{accounts as acc, tokens as tok, PostgresDb};
+use super::{accounts as acc, security as sec, tokens as tok, PostgresDb};
 use crate::cols::plain_sql;
 use crate::model::*;
 use crate::store::{Db, DbResult, PruneCutoffs};
@@ -182,6 +182,23 @@ impl Db for PostgresDb {
         reset: &TokenCore,
     ) -> DbResult<bool> {
         in_tx!(self, tx => tok::exchange_forgot(&tx, forgot_id_hash, reset).await)
+    }
+
+    async fn record_security_event(&self, event: &SecurityEvent) -> DbResult<()> {
+        sec::record(&self.client().await?, event).await
+    }
+
+    async fn security_events(&self, uid: &Uid, limit: u32) -> DbResult<Vec<SecurityEvent>> {
+        sec::list(&self.client().await?, uid, limit).await
+    }
+
+    async fn verified_event_from_ip_since(
+        &self,
+        uid: &Uid,
+        ip_hmac: &[u8; 32],
+        since: Millis,
+    ) -> DbResult<bool> {
+        sec::verified_from_ip_since(&self.client().await?, uid, ip_hmac, since).await
     }
 
     async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64> {

@@ -7,6 +7,7 @@
 mod accounts;
 mod db;
 mod rows;
+mod security;
 mod tokens;
 
 use std::time::Duration;

@@ -112,6 +112,13 @@ pub(super) fn verify_email_code(
     let Some((email_code, email_verified)) = row else {
         return Ok(CodeOutcome::default());
     };
+    tx.prepare_cached(
+        "UPDATE security_events SET verified = 1 WHERE uid = ?1 AND verified = 0 \
+         AND token_id_hash IN (SELECT id_hash FROM session_tokens \
+         WHERE uid = ?1 AND token_verification_id = ?2)",
+    )
+    .and_then(|mut st| st.execute(params![uid, code]))
+    .map_err(sql_err)?;
     let sessions = tx
         .prepare_cached(
             "UPDATE session_tokens SET token_verification_id = NULL, must_verify = 0, \

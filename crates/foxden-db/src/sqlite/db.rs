@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{accounts as acc, tokens as tok, SqliteDb};
+use super::{accounts as acc, security as sec, tokens as tok, SqliteDb};
 use crate::cols::plain_sql;
 use crate::model::*;
 use crate::store::{Db, DbResult, PruneCutoffs};
@@ -208,6 +208,27 @@ impl Db for SqliteDb {
     ) -> DbResult<bool> {
         let (id, reset) = (*forgot_id_hash, reset.clone());
         self.write(move |tx| tok::exchange_forgot(tx, &id, &reset))
+            .await
+    }
+
+    async fn record_security_event(&self, event: &SecurityEvent) -> DbResult<()> {
+        let event = event.clone();
+        self.write(move |tx| sec::record(tx, &event)).await
+    }
+
+    async fn security_events(&self, uid: &Uid, limit: u32) -> DbResult<Vec<SecurityEvent>> {
+        let uid = *uid;
+        self.read(move |c| sec::list(c, &uid, limit)).await
+    }
+
+    async fn verified_event_from_ip_since(
+        &self,
+        uid: &Uid,
+        ip_hmac: &[u8; 32],
+        since: Millis,
+    ) -> DbResult<bool> {
+        let (uid, ip_hmac) = (*uid, *ip_hmac);
+        self.read(move |c| sec::verified_from_ip_since(c, &uid, &ip_hmac, since))
             .await
     }
 

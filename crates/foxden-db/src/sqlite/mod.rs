@@ -16,6 +16,7 @@ mod accounts;
 mod db;
 mod pool;
 mod rows;
+mod security;
 mod session_cache;
 mod tokens;
 

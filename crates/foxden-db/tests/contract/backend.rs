@@ -152,6 +152,7 @@ async fn migrations_are_recorded_once_and_schemas_match() {
         "password_change_tokens",
         "account_reset_tokens",
         "password_forgot_tokens",
+        "security_events",
         "schema_migrations",
     ] {
         assert!(

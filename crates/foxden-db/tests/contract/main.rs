@@ -10,6 +10,7 @@ mod fixtures;
 mod harness;
 mod password;
 mod reset;
+mod security;
 mod sessions;
 mod tokens;
 mod verify;
@@ -91,4 +92,7 @@ contract_cases! {
     reset::reset_account_replaces_credentials_keys_and_tokens,
     reset::reset_account_replay_writes_nothing,
     reset::failed_reset_account_leaves_nothing_behind,
+    security::security_events_round_trip_newest_first,
+    security::verified_event_from_ip_since_matches_exactly,
+    security::security_event_verified_when_its_session_is_verified,
 }

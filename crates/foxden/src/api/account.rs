@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::{KeyFetchAuth, SessionAuth};
 use crate::error::{ApiError, ApiResult, Source};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ClientIp};
+use crate::mail::Locale;
 use crate::service::signin::{self, Credentials, SignIn};
 use crate::service::signup::{self, SignUp, V2Credentials};
 use crate::service::verification::{Delivery, LinkParams};
@@ -71,6 +72,7 @@ fn link_params(
         service: service.or(query_service).map(|s| s.0).unwrap_or_default(),
         redirect_to: redirect.map(|r| r.0).unwrap_or_default(),
         resume: resume.map(|r| r.0).unwrap_or_default(),
+        ..LinkParams::default()
     }
 }
 
@@ -126,6 +128,8 @@ fn delivery_for(method: Option<RequestedVerification>) -> ApiResult<Delivery> {
 
 async fn create(
     State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Json<Value>> {
@@ -133,7 +137,8 @@ async fn create(
     // As FxA: only `email-otp` mails a code at sign-up; other methods get the link.
     delivery_for(body.verification_method)?;
     let short_code = body.verification_method == Some(RequestedVerification::EmailOtp);
-    let links = link_params(body.service, query.service, body.redirect_to, body.resume);
+    let mut links = link_params(body.service, query.service, body.redirect_to, body.resume);
+    links.locale = locale;
     let done = signup::sign_up(
         &state,
         SignUp {
@@ -144,6 +149,7 @@ async fn create(
             links,
             user_agent: Default::default(),
             short_code,
+            ip,
         },
     )
     .await?;
@@ -222,10 +228,13 @@ impl LoginBody {
 
 async fn login(
     State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
-    let parts = body.into_parts(&query);
+    let mut parts = body.into_parts(&query);
+    parts.links.locale = locale;
     if parts.wants_unbuilt_feature {
         return Err(ApiError::FeatureNotEnabled);
     }
@@ -242,6 +251,7 @@ async fn login(
             links,
             user_agent: Default::default(),
             delivery: parts.delivery,
+            ip,
         },
     )
     .await?;

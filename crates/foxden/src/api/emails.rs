@@ -11,6 +11,7 @@ use crate::auth::SessionAuth;
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::mail::Locale;
 use crate::service::verification::{self, is_fully_verified, LinkParams};
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
@@ -41,8 +42,7 @@ async fn status(State(state): State<AppState>, auth: SessionAuth) -> ApiResult<J
 struct VerifyCodeBody {
     uid: crate::validate::Hex<16>,
     code: crate::validate::Hex<16>,
-    #[serde(rename = "service")]
-    _service: Option<Service>,
+    service: Option<Service>,
     #[serde(rename = "reminder")]
     _reminder: Option<Bounded<16>>,
     #[serde(rename = "type")]
@@ -57,14 +57,15 @@ struct VerifyCodeBody {
 
 async fn verify_code(
     State(state): State<AppState>,
+    locale: Locale,
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Value>> {
     if body.kind.as_ref().is_some_and(|k| k.0 == "secondary") {
         return Err(ApiError::FeatureNotEnabled);
     }
-    if state.db.account(&body.uid.0).await?.is_none() {
+    let Some(account) = state.db.account(&body.uid.0).await? else {
         return Err(ApiError::UnknownAccount { email: None });
-    }
+    };
     let outcome = state
         .db
         .verify_email_code(
@@ -79,6 +80,14 @@ async fn verify_code(
     }
     if outcome.account_newly_verified {
         tracing::info!(uid = %hex::encode(body.uid.0), "account email verified");
+        if let Some(service) = body.service.filter(|s| s.0 == "sync") {
+            let links = LinkParams {
+                service: service.0,
+                locale,
+                ..LinkParams::default()
+            };
+            verification::notify_post_verify(&state, &account, &links).await;
+        }
     }
     Ok(Json(json!({})))
 }
@@ -104,6 +113,7 @@ struct ResendBody {
 async fn resend_code(
     State(state): State<AppState>,
     auth: SessionAuth,
+    locale: Locale,
     ApiQuery(query): ApiQuery<ResendQuery>,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> ApiResult<Json<Value>> {
@@ -125,6 +135,7 @@ async fn resend_code(
             .unwrap_or_default(),
         redirect_to: body.redirect_to.map(|r| r.0).unwrap_or_default(),
         resume: body.resume.map(|r| r.0).unwrap_or_default(),
+        locale,
     };
     if !account.email_verified {
         verification::send_account_verification(&state, &account, &links).await?;

@@ -7,6 +7,7 @@ mod misc;
 pub mod ops;
 mod password;
 mod redirects;
+mod security;
 mod session;
 
 use axum::Router;
@@ -22,4 +23,5 @@ pub fn v1_routes() -> Router<AppState> {
         .merge(password::routes())
         .merge(browserid::routes())
         .merge(redirects::routes())
+        .merge(security::routes())
 }

@@ -8,10 +8,12 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth, SessionAuth};
 use crate::error::{ApiError, ApiResult, Source};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ClientIp};
+use crate::mail::Locale;
 use crate::service::new_password::IssuedSession;
 use crate::service::password_change::{self, Finish};
 use crate::service::password_forgot::{self, forgot_ttl_secs, ResetRequest, CODE_LENGTH};
+use crate::service::security;
 use crate::service::signin::Credentials;
 use crate::service::signup::V2Credentials;
 use crate::service::verification::LinkParams;
@@ -103,7 +105,9 @@ fn v2_group(body: &FinishBody) -> ApiResult<Option<V2Credentials>> {
 
 async fn finish(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: PasswordChangeAuth,
+    locale: Locale,
     ApiQuery(query): ApiQuery<KeysOnly>,
     ApiJson(body): ApiJson<FinishBody>,
 ) -> ApiResult<Json<Value>> {
@@ -115,8 +119,20 @@ async fn finish(
         v2,
         session_token_id: body.session_token.map(|t| t.0),
         keys: query.keys,
+        links: LinkParams {
+            locale,
+            ..LinkParams::default()
+        },
     };
     let done = password_change::finish(&state, core.id_hash, core.uid, req).await?;
+    let event = security::Event {
+        name: security::PASSWORD_CHANGED,
+        uid: done.uid,
+        ip: &ip,
+        token_id_hash: None,
+        verified: false,
+    };
+    security::record(&state, event).await;
     Ok(new_session_response(done.uid, done.session))
 }
 
@@ -137,15 +153,30 @@ impl ForgotBody {
             service: self.service.clone().map(|s| s.0).unwrap_or_default(),
             redirect_to: self.redirect_to.clone().map(|r| r.0).unwrap_or_default(),
             resume: self.resume.clone().map(|r| r.0).unwrap_or_default(),
+            locale: Locale::default(),
         }
     }
 }
 
 async fn forgot_send_code(
     State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
     ApiJson(body): ApiJson<ForgotBody>,
 ) -> ApiResult<Json<Value>> {
-    let issued = password_forgot::send_code(&state, &body.email, &body.links()).await?;
+    let links = LinkParams {
+        locale,
+        ..body.links()
+    };
+    let issued = password_forgot::send_code(&state, &body.email, &links).await?;
+    let event = security::Event {
+        name: security::PASSWORD_RESET_REQUESTED,
+        uid: issued.uid,
+        ip: &ip,
+        token_id_hash: None,
+        verified: false,
+    };
+    security::record(&state, event).await;
     Ok(Json(json!({
         "passwordForgotToken": issued.password_forgot_token,
         "ttl": issued.ttl,
@@ -157,10 +188,15 @@ async fn forgot_send_code(
 async fn forgot_resend_code(
     State(state): State<AppState>,
     auth: PasswordForgotAuth,
+    locale: Locale,
     ApiJson(body): ApiJson<ForgotBody>,
 ) -> ApiResult<Json<Value>> {
     let token = &auth.token;
-    let ttl = password_forgot::resend_code(&state, token, &body.links()).await?;
+    let links = LinkParams {
+        locale,
+        ..body.links()
+    };
+    let ttl = password_forgot::resend_code(&state, token, &links).await?;
     // FxA also echoes the token itself; foxden keeps only a hash of its id, so it
     // leaves the field out rather than send something else under that name
     // (clients keep the token they have; PyFxA reads only ttl, codeLength, tries).
@@ -237,7 +273,9 @@ fn reset_v2_group(body: &ResetBody) -> ApiResult<Option<V2Credentials>> {
 
 async fn account_reset(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: AccountResetAuth,
+    locale: Locale,
     ApiQuery(query): ApiQuery<KeysOnly>,
     ApiJson(body): ApiJson<ResetBody>,
 ) -> ApiResult<Json<Value>> {
@@ -249,9 +287,21 @@ async fn account_reset(
         v2,
         session: body.session_token,
         keys: query.keys,
-        links: LinkParams::default(),
+        links: LinkParams {
+            locale,
+            ..LinkParams::default()
+        },
     };
     let done = password_forgot::reset_account(&state, core.id_hash, core.uid, req).await?;
+    // The reset proved control of the mailbox.
+    let event = security::Event {
+        name: security::PASSWORD_RESET_SUCCESS,
+        uid: done.uid,
+        ip: &ip,
+        token_id_hash: None,
+        verified: true,
+    };
+    security::record(&state, event).await;
     Ok(new_session_response(done.uid, done.session))
 }
 

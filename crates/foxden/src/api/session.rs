@@ -14,7 +14,9 @@ use super::account::{merge, signed_in_response, KeysQuery, LoginBody};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult, Source};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ClientIp};
+use crate::mail::Locale;
+use crate::service::security;
 use crate::service::short_code;
 use crate::service::signin::{self, Credentials};
 use crate::service::tokens::Minted;
@@ -82,10 +84,12 @@ async fn duplicate(
 async fn reauth(
     State(state): State<AppState>,
     auth: SessionAuth,
+    locale: Locale,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
-    let parts = body.into_parts(&query);
+    let mut parts = body.into_parts(&query);
+    parts.links.locale = locale;
     if parts.wants_unbuilt_feature {
         return Err(ApiError::FeatureNotEnabled);
     }
@@ -119,6 +123,7 @@ struct DestroyBody {
 
 async fn destroy(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: SessionAuth,
     ApiJson(body): ApiJson<DestroyBody>,
 ) -> ApiResult<Json<Value>> {
@@ -133,6 +138,14 @@ async fn destroy(
         }
     };
     state.db.delete_session(&target).await?;
+    let event = security::Event {
+        name: security::SESSION_DESTROY,
+        uid: auth.token.core.uid,
+        ip: &ip,
+        token_id_hash: None,
+        verified: false,
+    };
+    security::record(&state, event).await;
     Ok(Json(json!({})))
 }
 
@@ -209,6 +222,7 @@ struct ResendCodeBody {
 async fn resend_code(
     State(state): State<AppState>,
     auth: SessionAuth,
+    locale: Locale,
     ApiJson(_): ApiJson<ResendCodeBody>,
 ) -> ApiResult<Json<Value>> {
     let account = state
@@ -217,9 +231,9 @@ async fn resend_code(
         .await?
         .ok_or(ApiError::InvalidToken)?;
     if account.email_verified {
-        verification::send_login_short_code(&state, &account).await?;
+        verification::send_login_short_code(&state, &account, locale).await?;
     } else {
-        verification::send_account_short_code(&state, &account).await?;
+        verification::send_account_short_code(&state, &account, locale).await?;
     }
     Ok(Json(json!({})))
 }

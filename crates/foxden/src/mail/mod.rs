@@ -2,6 +2,7 @@
 //! outbox one that writes `.eml` files for self-hosters without mail. Every
 //! message carries FxA's `X-*` headers so test tooling can read codes from any sink.
 
+pub mod l10n;
 mod outbox;
 mod smtp;
 pub mod templates;
@@ -13,6 +14,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
+pub use l10n::Locale;
 pub use outbox::OutboxMailer;
 pub use smtp::SmtpMailer;
 
@@ -24,7 +26,7 @@ pub struct Mail {
     pub html: String,
     /// FxA's template name (`verify`, `verifyLogin`, …); also `X-Template-Name`.
     pub template: &'static str,
-    /// Extra `X-*` headers (`X-Uid`, `X-Link`, `X-Verify-Code`, …).
+    /// Extra headers (`X-Uid`, `X-Link`, `X-Verify-Code`, …, `Content-Language`).
     pub headers: Vec<(&'static str, String)>,
 }
 

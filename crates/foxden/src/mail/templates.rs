@@ -1,5 +1,7 @@
-//! The messages foxden sends (English; localization comes with the Fluent work).
+//! The messages foxden sends, worded by the Fluent texts of the mail's locale
+//! (see [`super::l10n`]); links, codes and `X-*` headers do not depend on it.
 
+use super::l10n::{text, text_with, Locale};
 use super::Mail;
 
 /// Escapes text for HTML bodies.
@@ -25,6 +27,11 @@ fn link(base: &url::Url, path: &str, params: &[(&str, &str)]) -> String {
     url.to_string()
 }
 
+/// "label: url" in the text part, punctuated as the locale writes it.
+fn link_line(locale: Locale, label: &str, href: &str) -> String {
+    text_with(locale, "link-line", &[("label", label), ("url", href)])
+}
+
 fn html_page(heading: &str, paragraph: &str, button: &str, href: &str) -> String {
     format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><p>{}</p>\
@@ -42,15 +49,22 @@ pub struct LinkContext<'a> {
     pub service: &'a str,
     pub redirect_to: &'a str,
     pub resume: &'a str,
+    /// The language the mail is written in.
+    pub locale: Locale,
+}
+
+/// FxA's headers plus `Content-Language`.
+fn headers(locale: Locale, mut fxa: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    fxa.push(("Content-Language", locale.tag().to_string()));
+    fxa
 }
 
 /// The words of a mail whose one link carries a verification code.
 struct CodeLinkText {
     template: &'static str,
     path: &'static str,
-    subject: &'static str,
-    paragraph: &'static str,
-    button: &'static str,
+    /// The Fluent id prefix: `<prefix>-subject`, `-paragraph`, `-button`.
+    ids: &'static str,
 }
 
 /// A mail with a link `<content>/<path>?uid=…&code=…` and FxA's `X-Verify-Code` header.
@@ -74,17 +88,23 @@ fn code_link_mail(
             ("resume", ctx.resume),
         ],
     );
+    let subject = text(ctx.locale, &format!("{}-subject", words.ids));
+    let paragraph = text(ctx.locale, &format!("{}-paragraph", words.ids));
+    let button = text(ctx.locale, &format!("{}-button", words.ids));
     Mail {
         to: to.to_string(),
-        subject: words.subject.into(),
-        text: format!("{}\n\n{}: {href}\n", words.paragraph, words.button),
-        html: html_page(words.subject, words.paragraph, words.button, &href),
+        text: format!("{paragraph}\n\n{}\n", link_line(ctx.locale, &button, &href)),
+        html: html_page(&subject, &paragraph, &button, &href),
+        subject,
         template: words.template,
-        headers: vec![
-            ("X-Uid", uid_hex),
-            ("X-Link", href),
-            ("X-Verify-Code", code_hex),
-        ],
+        headers: headers(
+            ctx.locale,
+            vec![
+                ("X-Uid", uid_hex),
+                ("X-Link", href),
+                ("X-Verify-Code", code_hex),
+            ],
+        ),
     }
 }
 
@@ -93,9 +113,7 @@ pub fn verify(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext) -> M
     let words = CodeLinkText {
         template: "verify",
         path: "/verify_email",
-        subject: "Finish creating your account",
-        paragraph: "Confirm your email and start syncing.",
-        button: "Confirm email",
+        ids: "verify",
     };
     code_link_mail(to, uid, code, ctx, words)
 }
@@ -105,9 +123,7 @@ pub fn verify_login(to: &str, uid: &[u8; 16], code: &[u8; 16], ctx: &LinkContext
     let words = CodeLinkText {
         template: "verifyLogin",
         path: "/complete_signin",
-        subject: "Confirm your sign-in",
-        paragraph: "Was this you signing in? Confirm to finish signing in.",
-        button: "Confirm sign-in",
+        ids: "verify-login",
     };
     code_link_mail(to, uid, code, ctx, words)
 }
@@ -137,34 +153,38 @@ pub fn recovery(
             ("resume", ctx.resume),
         ],
     );
-    let subject = "Reset your password";
-    let paragraph = "Someone asked to reset the password of your account. If it was you, \
-                     use the button below or enter this code:";
-    let button = "Create new password";
+    let subject = text(ctx.locale, "recovery-subject");
+    let paragraph = text(ctx.locale, "recovery-paragraph");
+    let button = text(ctx.locale, "recovery-button");
+    let ignore = text(ctx.locale, "recovery-ignore");
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><p>{}</p>\
          <p><code>{}</code></p><p><a href=\"{}\">{}</a></p>\
-         <p>If you did not ask for this, you can ignore this mail.</p></body></html>",
-        esc(subject),
-        esc(paragraph),
+         <p>{}</p></body></html>",
+        esc(&subject),
+        esc(&paragraph),
         esc(&code_hex),
         esc(&href),
-        esc(button)
+        esc(&button),
+        esc(&ignore)
     );
     Mail {
         to: to.to_string(),
-        subject: subject.into(),
+        subject,
         text: format!(
-            "{paragraph}\n\n{code_hex}\n\n{button}: {href}\n\n\
-             If you did not ask for this, you can ignore this mail.\n"
+            "{paragraph}\n\n{code_hex}\n\n{}\n\n{ignore}\n",
+            link_line(ctx.locale, &button, &href)
         ),
         html,
         template: "recovery",
-        headers: vec![
-            ("X-Uid", uid_hex),
-            ("X-Link", href),
-            ("X-Recovery-Code", code_hex),
-        ],
+        headers: headers(
+            ctx.locale,
+            vec![
+                ("X-Uid", uid_hex),
+                ("X-Link", href),
+                ("X-Recovery-Code", code_hex),
+            ],
+        ),
     }
 }
 
@@ -176,88 +196,149 @@ pub fn password_reset(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
         "/settings",
         &[("service", ctx.service), ("uid", &uid_hex)],
     );
-    let subject = "Your password has been reset";
-    let paragraph = "The password of your account was reset and every device was signed out. \
-                     If you did not do this, reset your password again now.";
-    let button = "Manage account";
-    Mail {
-        to: to.to_string(),
-        subject: subject.into(),
-        text: format!("{paragraph}\n\n{button}: {href}\n"),
-        html: html_page(subject, paragraph, button, &href),
-        template: "passwordReset",
-        headers: vec![("X-Uid", uid_hex), ("X-Link", href)],
-    }
+    notice_mail(
+        to,
+        uid_hex,
+        href,
+        ctx.locale,
+        "passwordReset",
+        "password-reset",
+    )
 }
 
 /// The words of a mail that carries a 6-digit code (no link to follow).
 struct ShortCodeText {
     template: &'static str,
-    subject: &'static str,
-    paragraph: &'static str,
+    /// The Fluent id prefix: `<prefix>-subject`, `-paragraph`.
+    ids: &'static str,
 }
 
 /// A mail with a 6-digit code in the text and FxA's `X-Verify-Short-Code` header.
-fn short_code_mail(to: &str, uid: &[u8; 16], code: &str, words: ShortCodeText) -> Mail {
+fn short_code_mail(
+    to: &str,
+    uid: &[u8; 16],
+    code: &str,
+    locale: Locale,
+    words: ShortCodeText,
+) -> Mail {
     let uid_hex = hex::encode(uid);
-    let footer =
-        "The code expires after 10 to 20 minutes. If this was not you, you can ignore this mail.";
+    let subject = text(locale, &format!("{}-subject", words.ids));
+    let paragraph = text(locale, &format!("{}-paragraph", words.ids));
+    let footer = text(locale, "short-code-footer");
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><p>{}</p>\
          <p style=\"font-size:2em;letter-spacing:0.2em\"><code>{}</code></p><p>{}</p></body></html>",
-        esc(words.subject),
-        esc(words.paragraph),
+        esc(&subject),
+        esc(&paragraph),
         esc(code),
-        esc(footer)
+        esc(&footer)
     );
     Mail {
         to: to.to_string(),
-        subject: words.subject.into(),
-        text: format!("{}\n\n{code}\n\n{footer}\n", words.paragraph),
+        subject,
+        text: format!("{paragraph}\n\n{code}\n\n{footer}\n"),
         html,
         template: words.template,
-        headers: vec![
-            ("X-Uid", uid_hex),
-            ("X-Verify-Short-Code", code.to_string()),
-        ],
+        headers: headers(
+            locale,
+            vec![
+                ("X-Uid", uid_hex),
+                ("X-Verify-Short-Code", code.to_string()),
+            ],
+        ),
     }
 }
 
 /// `verifyShortCode`: confirm the account's email with a 6-digit code.
-pub fn verify_short_code(to: &str, uid: &[u8; 16], code: &str) -> Mail {
+pub fn verify_short_code(to: &str, uid: &[u8; 16], code: &str, locale: Locale) -> Mail {
     let words = ShortCodeText {
         template: "verifyShortCode",
-        subject: "Confirm your account",
-        paragraph: "Enter this confirmation code to finish creating your account:",
+        ids: "verify-short-code",
     };
-    short_code_mail(to, uid, code, words)
+    short_code_mail(to, uid, code, locale, words)
 }
 
 /// `verifyLoginCode`: confirm a new sign-in with a 6-digit code.
-pub fn verify_login_code(to: &str, uid: &[u8; 16], code: &str) -> Mail {
+pub fn verify_login_code(to: &str, uid: &[u8; 16], code: &str, locale: Locale) -> Mail {
     let words = ShortCodeText {
         template: "verifyLoginCode",
-        subject: "Confirm your sign-in",
-        paragraph: "Was this you signing in? Enter this code to finish signing in:",
+        ids: "verify-login-code",
     };
-    short_code_mail(to, uid, code, words)
+    short_code_mail(to, uid, code, locale, words)
 }
 
 /// `newDeviceLogin`: tells the owner about a sign-in that needed no confirmation.
 pub fn new_device_login(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
     let uid_hex = hex::encode(uid);
     let href = link(ctx.content_url, "/settings", &[]);
-    let subject = "New sign-in to your account";
-    let paragraph = "Your account was just used to sign in. If this was not you, \
-                     change your password now.";
-    let button = "Manage account";
+    notice_mail(
+        to,
+        uid_hex,
+        href,
+        ctx.locale,
+        "newDeviceLogin",
+        "new-device-login",
+    )
+}
+
+/// `passwordChanged`: tells the owner that the account's password was changed.
+pub fn password_changed(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let href = link(
+        ctx.content_url,
+        "/settings",
+        &[("service", ctx.service), ("uid", &uid_hex)],
+    );
+    notice_mail(
+        to,
+        uid_hex,
+        href,
+        ctx.locale,
+        "passwordChanged",
+        "password-changed",
+    )
+}
+
+/// `postVerify`: the account is confirmed; invites to connect another device (Sync).
+pub fn post_verify(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let href = link(
+        ctx.content_url,
+        "/connect_another_device",
+        &[("service", ctx.service)],
+    );
+    let subject = text(ctx.locale, "post-verify-subject");
+    let paragraph = text(ctx.locale, "post-verify-paragraph");
+    let button = text(ctx.locale, "post-verify-button");
     Mail {
         to: to.to_string(),
-        subject: subject.into(),
-        text: format!("{paragraph}\n\n{button}: {href}\n"),
-        html: html_page(subject, paragraph, button, &href),
-        template: "newDeviceLogin",
-        headers: vec![("X-Uid", uid_hex), ("X-Link", href)],
+        text: format!("{paragraph}\n\n{}\n", link_line(ctx.locale, &button, &href)),
+        html: html_page(&subject, &paragraph, &button, &href),
+        subject,
+        template: "postVerify",
+        headers: headers(ctx.locale, vec![("X-Uid", uid_hex), ("X-Link", href)]),
+    }
+}
+
+/// A notice with one "Manage account" link (`<ids>-subject`, `<ids>-paragraph`).
+fn notice_mail(
+    to: &str,
+    uid_hex: String,
+    href: String,
+    locale: Locale,
+    template: &'static str,
+    ids: &str,
+) -> Mail {
+    let subject = text(locale, &format!("{ids}-subject"));
+    let paragraph = text(locale, &format!("{ids}-paragraph"));
+    let button = text(locale, "manage-account");
+    Mail {
+        to: to.to_string(),
+        text: format!("{paragraph}\n\n{}\n", link_line(locale, &button, &href)),
+        html: html_page(&subject, &paragraph, &button, &href),
+        subject,
+        template,
+        headers: headers(locale, vec![("X-Uid", uid_hex), ("X-Link", href)]),
     }
 }
 
@@ -273,6 +354,7 @@ mod tests {
             service: "sync",
             redirect_to: "",
             resume: "",
+            locale: Locale::En,
         };
         let mail = verify("a@example.com", &[1; 16], &[2; 16], &ctx);
         let header = |n: &str| {
@@ -296,15 +378,100 @@ mod tests {
 
     #[test]
     fn short_code_mail_carries_the_code() {
-        let mail = verify_login_code("a@example.com", &[1; 16], "012345");
+        let mail = verify_login_code("a@example.com", &[1; 16], "012345", Locale::En);
         assert_eq!(mail.template, "verifyLoginCode");
         assert!(mail
             .headers
             .contains(&("X-Verify-Short-Code", "012345".to_string())));
         assert!(mail.text.contains("012345") && mail.html.contains("012345"));
         assert_eq!(
-            verify_short_code("a@example.com", &[1; 16], "1").template,
+            verify_short_code("a@example.com", &[1; 16], "1", Locale::En).template,
             "verifyShortCode"
         );
+    }
+}
+
+/// Every template in every locale against the committed files under
+/// `tests/snapshots/mail/` (`FOXDEN_UPDATE_SNAPSHOTS=1` rewrites them).
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+
+    fn render(mail: &Mail) -> String {
+        let mut out = format!("template: {}\nsubject: {}\n", mail.template, mail.subject);
+        for (name, value) in &mail.headers {
+            out.push_str(&format!("{name}: {value}\n"));
+        }
+        out.push_str(&format!("--- text\n{}--- html\n{}\n", mail.text, mail.html));
+        out
+    }
+
+    fn all_mails(locale: Locale) -> Vec<Mail> {
+        let base = url::Url::parse("https://accounts.example.com/").unwrap();
+        let ctx = LinkContext {
+            content_url: &base,
+            service: "sync",
+            redirect_to: "https://app.example.com/done",
+            resume: "",
+            locale,
+        };
+        let (to, uid, code) = ("a@example.com", [0x11; 16], [0x22; 16]);
+        vec![
+            verify(to, &uid, &code, &ctx),
+            verify_login(to, &uid, &code, &ctx),
+            verify_short_code(to, &uid, "012345", locale),
+            verify_login_code(to, &uid, "654321", locale),
+            new_device_login(to, &uid, &ctx),
+            recovery(to, &uid, &"ab".repeat(32), &code, &ctx),
+            password_reset(to, &uid, &ctx),
+            password_changed(to, &uid, &ctx),
+            post_verify(to, &uid, &ctx),
+        ]
+    }
+
+    #[test]
+    fn mails_match_committed_snapshots() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/mail");
+        let update = std::env::var_os("FOXDEN_UPDATE_SNAPSHOTS").is_some();
+        let mut failures = Vec::new();
+        for locale in Locale::ALL {
+            for mail in all_mails(locale) {
+                let path = dir.join(format!("{}.{}.snap", mail.template, locale.tag()));
+                let got = render(&mail);
+                if update {
+                    std::fs::create_dir_all(&dir).unwrap();
+                    std::fs::write(&path, &got).unwrap();
+                    continue;
+                }
+                match std::fs::read_to_string(&path) {
+                    Ok(want) if want == got => {}
+                    Ok(want) => failures.push(format!(
+                        "{} differs:\n--- want\n{want}\n--- got\n{got}",
+                        path.display()
+                    )),
+                    Err(err) => failures.push(format!("{}: {err}", path.display())),
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}\n(run with FOXDEN_UPDATE_SNAPSHOTS=1 to rewrite)",
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn every_mail_names_its_language() {
+        for locale in Locale::ALL {
+            for mail in all_mails(locale) {
+                assert!(
+                    mail.headers
+                        .contains(&("Content-Language", locale.tag().to_string())),
+                    "{}",
+                    mail.template
+                );
+                assert!(!mail.subject.ends_with("-subject"), "{}", mail.subject);
+            }
+        }
     }
 }

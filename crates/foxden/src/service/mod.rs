@@ -4,6 +4,7 @@ pub mod new_password;
 pub mod password;
 pub mod password_change;
 pub mod password_forgot;
+pub mod security;
 pub mod short_code;
 pub mod signin;
 pub mod signup;

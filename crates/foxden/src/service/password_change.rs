@@ -11,6 +11,7 @@ use super::password::PasswordVersion;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
+use super::verification::LinkParams;
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -58,6 +59,8 @@ pub struct Finish {
     /// The tokenId of the caller's session, to be replaced by a fresh one.
     pub session_token_id: Option<[u8; 32]>,
     pub keys: bool,
+    /// The `passwordChanged` notice's language and links.
+    pub links: LinkParams,
 }
 
 pub struct Finished {
@@ -128,6 +131,7 @@ pub async fn finish(
         return Err(ApiError::InvalidToken);
     }
     tracing::info!(uid = %hex::encode(uid), "password changed");
+    super::verification::notify_password_changed(state, &account, &req.links).await;
     Ok(Finished {
         uid,
         session: finished_session,

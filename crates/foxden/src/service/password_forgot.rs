@@ -31,6 +31,7 @@ pub fn forgot_ttl_secs(token: &PasswordForgotToken, now: i64) -> i64 {
 }
 
 pub struct ForgotIssued {
+    pub uid: [u8; 16],
     pub password_forgot_token: String,
     pub ttl: i64,
     pub tries: i32,
@@ -74,6 +75,7 @@ pub async fn send_code(
     }
     tracing::info!(uid = %hex::encode(account.uid), "password reset code sent");
     Ok(ForgotIssued {
+        uid: account.uid,
         password_forgot_token: minted.hex(),
         ttl: forgot_ttl_secs(&token, now),
         tries: token.tries,

@@ -6,6 +6,7 @@ use foxden_crypto::token::TokenKind;
 use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMethod};
 
 use super::password::{self, PasswordMatch, PasswordVersion};
+use super::security::{self, Event};
 use super::tokens::{key_fetch, Minted};
 use super::verification::{
     notify_new_sign_in, send_account_short_code, send_account_verification, send_login_short_code,
@@ -13,6 +14,7 @@ use super::verification::{
 };
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ClientIp;
 use crate::state::AppState;
 use crate::validate::Email;
 
@@ -30,13 +32,21 @@ pub async fn authenticate(
     state: &AppState,
     creds: &Credentials,
 ) -> ApiResult<(Account, PasswordMatch)> {
-    let email = creds.email.as_str();
+    let account = find_account(state, creds).await?;
+    match password::check(&state.passwords, &account, &creds.auth_pw).await? {
+        Some(matched) => Ok((account, matched)),
+        None => Err(wrong_password(&account, creds)),
+    }
+}
+
+/// The account a sign-in names, if it may sign in (102, 126, 149).
+async fn find_account(state: &AppState, creds: &Credentials) -> ApiResult<Account> {
     let account = state
         .db
         .account_by_email(&creds.email.normalized())
         .await?
         .ok_or_else(|| ApiError::UnknownAccount {
-            email: Some(email.to_string()),
+            email: Some(creds.email.as_str().to_string()),
         })?;
     if account.auth_salt == MUST_RESET_SALT {
         return Err(ApiError::MustResetAccount {
@@ -46,14 +56,19 @@ pub async fn authenticate(
     if account.disabled_at.is_some() || account.verifier_set_at <= 0 {
         return Err(ApiError::CannotLoginWithEmail);
     }
-    match password::check(&state.passwords, &account, &creds.auth_pw).await? {
-        Some(matched) => Ok((account, matched)),
-        None if account.email != email => Err(ApiError::IncorrectEmailCase {
+    Ok(account)
+}
+
+/// 120 when the email differs in case (the client retries), else 103.
+fn wrong_password(account: &Account, creds: &Credentials) -> ApiError {
+    if account.email != creds.email.as_str() {
+        ApiError::IncorrectEmailCase {
             email: account.email.clone(),
-        }),
-        None => Err(ApiError::IncorrectPassword {
+        }
+    } else {
+        ApiError::IncorrectPassword {
             email: account.email.clone(),
-        }),
+        }
     }
 }
 
@@ -67,32 +82,59 @@ fn confirmation_forced(state: &AppState, account: &Account) -> bool {
         .is_some_and(|re| re.is_match(&account.email))
 }
 
-/// What a new session must do before it counts as confirmed. FxA's rule:
-/// a verification id is needed unless the account is new (or forced), and
-/// `mustVerify = needsId && (forced || keys)`; foxden leaves a session that
-/// need not be confirmed without an id (confirmed).
-fn confirmation_needed(
+/// What a new session must do before it counts as confirmed.
+struct Confirmation {
+    /// `None`: the session is confirmed at once.
+    unverified: Option<Unverified>,
+    /// A rule (new account, known IP) made a verification id unnecessary: the
+    /// sign-in counts as confirmed, and this names the bypass event.
+    bypass: Option<&'static str>,
+}
+
+/// FxA's rule: a verification id is needed unless the account is new or the IP is
+/// known (a verified security event from it within `known_ip_recency_ms`), and
+/// forced emails always need one; `mustVerify = needsId && (forced || keys)`.
+/// foxden leaves a session that need not be confirmed without an id (confirmed).
+async fn confirmation_needed(
     state: &AppState,
     account: &Account,
     keys: bool,
+    ip: &ClientIp,
     now: i64,
-) -> Option<Unverified> {
+) -> Confirmation {
     let forced = confirmation_forced(state, account);
     if !account.email_verified {
-        return Some(Unverified {
-            token_verification_id: account.email_code,
-            must_verify: keys || forced,
-        });
+        return Confirmation {
+            unverified: Some(Unverified {
+                token_verification_id: account.email_code,
+                must_verify: keys || forced,
+            }),
+            bypass: None,
+        };
     }
-    let account_is_new = now - account.created_at < state.settings.skip_confirm_new_account_ms;
-    let needs_id = forced || !account_is_new;
-    if needs_id && (forced || keys) {
-        return Some(Unverified {
-            token_verification_id: random::bytes::<16>(),
-            must_verify: true,
-        });
-    }
-    None
+    let bypass = if forced {
+        None
+    } else if now - account.created_at < state.settings.skip_confirm_new_account_ms {
+        Some(security::BYPASS_NEW_ACCOUNT)
+    } else if state.settings.known_ip_recency_ms > 0
+        && security::known_ip(
+            state,
+            &account.uid,
+            ip,
+            now - state.settings.known_ip_recency_ms,
+        )
+        .await
+    {
+        Some(security::BYPASS_KNOWN_IP)
+    } else {
+        None
+    };
+    let needs_id = bypass.is_none();
+    let unverified = (needs_id && (forced || keys)).then(|| Unverified {
+        token_verification_id: random::bytes::<16>(),
+        must_verify: true,
+    });
+    Confirmation { unverified, bypass }
 }
 
 async fn send_confirmation_mail(
@@ -104,11 +146,11 @@ async fn send_confirmation_mail(
 ) -> ApiResult<()> {
     match (account.email_verified, delivery.is_code()) {
         (false, false) => send_account_verification(state, account, links).await,
-        (false, true) => send_account_short_code(state, account).await,
+        (false, true) => send_account_short_code(state, account, links.locale).await,
         (true, false) => {
             send_login_verification(state, account, &unverified.token_verification_id, links).await
         }
-        (true, true) => send_login_short_code(state, account).await,
+        (true, true) => send_login_short_code(state, account, links.locale).await,
     }
 }
 
@@ -119,6 +161,8 @@ pub struct SignIn {
     pub user_agent: foxden_db::UserAgentInfo,
     /// How a needed confirmation is mailed (link or 6-digit code).
     pub delivery: Delivery,
+    /// Keys the security events and the known-IP rule.
+    pub ip: ClientIp,
 }
 
 pub struct SignedIn {
@@ -131,9 +175,25 @@ pub struct SignedIn {
 }
 
 pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
-    let (account, matched) = authenticate(state, &req.creds).await?;
+    let account = find_account(state, &req.creds).await?;
+    let Some(matched) = password::check(&state.passwords, &account, &req.creds.auth_pw).await?
+    else {
+        let err = wrong_password(&account, &req.creds);
+        if matches!(err, ApiError::IncorrectPassword { .. }) {
+            let event = Event {
+                name: security::ACCOUNT_LOGIN_FAILURE,
+                uid: account.uid,
+                ip: &req.ip,
+                token_id_hash: None,
+                verified: false,
+            };
+            security::record(state, event).await;
+        }
+        return Err(err);
+    };
     let now = now_ms();
-    let unverified = confirmation_needed(state, &account, req.keys, now);
+    let Confirmation { unverified, bypass } =
+        confirmation_needed(state, &account, req.keys, &req.ip, now).await;
     let session_minted = Minted::new(TokenKind::Session);
     let session = SessionToken {
         core: session_minted.core(state, account.uid, now),
@@ -170,6 +230,27 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
     } else if account.email_verified {
         notify_new_sign_in(state, &account, &req.links).await;
     }
+    // Only a sign-in a rule let through (or, later, one confirmed by mail) counts
+    // as verified: a keys=false session is usable at once but proves only the password.
+    let token_id_hash = Some(session.core.id_hash);
+    if let Some(name) = bypass {
+        let event = Event {
+            name,
+            uid: account.uid,
+            ip: &req.ip,
+            token_id_hash,
+            verified: true,
+        };
+        security::record(state, event).await;
+    }
+    let event = Event {
+        name: security::ACCOUNT_LOGIN,
+        uid: account.uid,
+        ip: &req.ip,
+        token_id_hash,
+        verified: bypass.is_some(),
+    };
+    security::record(state, event).await;
     Ok(SignedIn {
         uid: account.uid,
         session_token: session_minted.hex(),

@@ -5,6 +5,7 @@ use foxden_crypto::{random, xor32};
 use foxden_db::{Account, DbError, NewAccount, PasswordV2, SessionToken, Unverified};
 
 use super::password::PasswordPool;
+use super::security;
 use super::tokens::{key_fetch, Minted};
 use super::verification::{send_account_short_code, send_account_verification, LinkParams};
 use crate::clock::now_ms;
@@ -30,6 +31,8 @@ pub struct SignUp {
     /// `verificationMethod: "email-otp"`: mail a 6-digit code (`verifyShortCode`)
     /// instead of the `verify` link.
     pub short_code: bool,
+    /// Keys the `account.create` security event.
+    pub ip: crate::extract::ClientIp,
 }
 
 pub struct SignedUp {
@@ -154,7 +157,7 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
     }
     tracing::info!(uid = %hex::encode(uid), "account created");
     let sent = if req.short_code {
-        send_account_short_code(state, &new.account).await
+        send_account_short_code(state, &new.account, req.links.locale).await
     } else {
         send_account_verification(state, &new.account, &req.links).await
     };
@@ -170,6 +173,15 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         }
         return Err(err);
     }
+    // Verified later, with the sign-up session (`verify_email_code`).
+    let event = security::Event {
+        name: security::ACCOUNT_CREATE,
+        uid,
+        ip: &req.ip,
+        token_id_hash: Some(new.session.core.id_hash),
+        verified: false,
+    };
+    security::record(state, event).await;
     Ok(SignedUp {
         uid,
         session_token: session_minted.hex(),

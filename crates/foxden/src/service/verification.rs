@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
 use crate::mail::templates::{self, LinkContext};
+use crate::mail::Locale;
 use crate::service::short_code;
 use crate::state::AppState;
 use crate::validate::RequestedVerification;
@@ -98,12 +99,13 @@ impl Delivery {
     }
 }
 
-/// Where a mail's links should lead.
+/// Where a mail's links should lead, and the language it is written in.
 #[derive(Default, Clone)]
 pub struct LinkParams {
     pub service: String,
     pub redirect_to: String,
     pub resume: String,
+    pub locale: Locale,
 }
 
 pub(crate) fn ctx<'a>(state: &'a AppState, params: &'a LinkParams) -> LinkContext<'a> {
@@ -112,6 +114,7 @@ pub(crate) fn ctx<'a>(state: &'a AppState, params: &'a LinkParams) -> LinkContex
         service: &params.service,
         redirect_to: &params.redirect_to,
         resume: &params.resume,
+        locale: params.locale,
     }
 }
 
@@ -155,9 +158,13 @@ pub async fn send_login_verification(
 }
 
 /// Mails the 6-digit account confirmation code (`verifyShortCode`).
-pub async fn send_account_short_code(state: &AppState, account: &Account) -> ApiResult<()> {
+pub async fn send_account_short_code(
+    state: &AppState,
+    account: &Account,
+    locale: Locale,
+) -> ApiResult<()> {
     let code = short_code::current(&account.email_code);
-    let mail = templates::verify_short_code(&account.email, &account.uid, &code);
+    let mail = templates::verify_short_code(&account.email, &account.uid, &code, locale);
     state
         .mailer
         .send(mail)
@@ -166,9 +173,13 @@ pub async fn send_account_short_code(state: &AppState, account: &Account) -> Api
 }
 
 /// Mails the 6-digit sign-in confirmation code (`verifyLoginCode`).
-pub async fn send_login_short_code(state: &AppState, account: &Account) -> ApiResult<()> {
+pub async fn send_login_short_code(
+    state: &AppState,
+    account: &Account,
+    locale: Locale,
+) -> ApiResult<()> {
     let code = short_code::current(&account.email_code);
-    let mail = templates::verify_login_code(&account.email, &account.uid, &code);
+    let mail = templates::verify_login_code(&account.email, &account.uid, &code, locale);
     state
         .mailer
         .send(mail)
@@ -181,5 +192,21 @@ pub async fn notify_new_sign_in(state: &AppState, account: &Account, params: &Li
     let mail = templates::new_device_login(&account.email, &account.uid, &ctx(state, params));
     if let Err(err) = state.mailer.send(mail).await {
         tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the new sign-in notice");
+    }
+}
+
+/// Mails the "password changed" notice (`passwordChanged`); a failure is only logged.
+pub async fn notify_password_changed(state: &AppState, account: &Account, params: &LinkParams) {
+    let mail = templates::password_changed(&account.email, &account.uid, &ctx(state, params));
+    if let Err(err) = state.mailer.send(mail).await {
+        tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the passwordChanged notice");
+    }
+}
+
+/// Mails the "account confirmed" welcome (`postVerify`); a failure is only logged.
+pub async fn notify_post_verify(state: &AppState, account: &Account, params: &LinkParams) {
+    let mail = templates::post_verify(&account.email, &account.uid, &ctx(state, params));
+    if let Err(err) = state.mailer.send(mail).await {
+        tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the postVerify mail");
     }
 }

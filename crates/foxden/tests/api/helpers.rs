@@ -19,6 +19,9 @@ pub const PG_ENV: &str = "FOXDEN_TEST_POSTGRES_URL";
 pub struct Options {
     pub hawk_skew_secs: i64,
     pub skip_confirm_new_account_ms: i64,
+    /// The known-IP rule; off (0) unless a test turns it on: every test client
+    /// signs in from 127.0.0.1, which would otherwise skip confirmation.
+    pub known_ip_recency_ms: i64,
     pub database_url: Option<String>,
     /// SMTP instead of the outbox.
     pub smtp_url: Option<String>,
@@ -33,6 +36,7 @@ impl Default for Options {
         Options {
             hawk_skew_secs: 20 * 365 * 24 * 60 * 60,
             skip_confirm_new_account_ms: 4 * 60 * 60 * 1000,
+            known_ip_recency_ms: 0,
             database_url: None,
             smtp_url: None,
             data_dir: None,
@@ -103,6 +107,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         scrypt_max_wait_ms: 60_000,
         session_lifetime_ms: 28 * 24 * 60 * 60 * 1000,
         skip_confirm_new_account_ms: opts.skip_confirm_new_account_ms,
+        known_ip_recency_ms: opts.known_ip_recency_ms,
         signin_confirm_force_email_regex: opts
             .force_confirm_email
             .map(|p| foxden::settings::force_email_regex(p).unwrap()),

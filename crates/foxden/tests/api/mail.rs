@@ -142,3 +142,102 @@ async fn outbox_files_are_private_and_named_without_codes() {
     // The content, of course, carries the code.
     assert!(std::fs::read_to_string(path).unwrap().contains(code));
 }
+
+/// POSTs JSON with an `Accept-Language` header.
+async fn post_in(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    body: &serde_json::Value,
+    lang: &str,
+) -> u16 {
+    app.http
+        .post(app.url(path))
+        .header("Accept-Language", lang)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn mails_are_written_in_the_requested_language() {
+    let app = spawn_app().await;
+    let email = "deutsch@example.com";
+    let c = TestClient::v1(&app, email, "correct horse");
+    let status = post_in(&app, "/v1/account/create", &c.create_body(), "de").await;
+    assert_eq!(status, 200);
+    let mail = app.last_mail(email);
+    assert_eq!(mail.template(), "verify");
+    assert_eq!(mail.header("Content-Language"), "de");
+    assert_eq!(mail.header("Subject"), "Konto fertig einrichten");
+    let code = mail.header("X-Verify-Code").to_string();
+    let uid = mail.header("X-Uid").to_string();
+
+    // Confirming for Sync sends the postVerify welcome, here in French.
+    let body = json!({ "uid": uid, "code": code, "service": "sync" });
+    let status = post_in(
+        &app,
+        "/v1/recovery_email/verify_code",
+        &body,
+        "fr-FR, de;q=0.5",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mail = app.last_mail(email);
+    assert_eq!(mail.template(), "postVerify");
+    assert_eq!(mail.header("Content-Language"), "fr");
+    assert_eq!(mail.header("X-Uid"), uid);
+}
+
+#[tokio::test]
+async fn mails_default_to_english() {
+    let app = spawn_app().await;
+    let email = "english@example.com";
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.create(false).await.ok();
+    let mail = app.last_mail(email);
+    assert_eq!(mail.header("Content-Language"), "en");
+    assert_eq!(mail.header("Subject"), "Finish creating your account");
+    // Without service=sync no postVerify follows.
+    let body = json!({ "uid": c.uid, "code": mail.header("X-Verify-Code") });
+    assert_eq!(
+        post_in(&app, "/v1/recovery_email/verify_code", &body, "es").await,
+        200
+    );
+    assert_eq!(app.last_mail(email).template(), "verify");
+}
+
+#[tokio::test]
+async fn password_change_sends_a_notice() {
+    use crate::client::Scheme;
+    use foxden_crypto::token::TokenKind;
+    use reqwest::Method;
+
+    let app = spawn_app().await;
+    let email = "changed@example.com";
+    let mut c = TestClient::v1(&app, email, "pw");
+    c.create_verified(false).await;
+    let body = json!({"email": c.email, "oldAuthPW": c.auth_pw()});
+    let r = app.post("/v1/password/change/start", &body).await.ok();
+    let token = r.str("passwordChangeToken");
+    let finish = json!({"authPW": "11".repeat(32), "wrapKb": "22".repeat(32)});
+    app.call(
+        Scheme::Bearer,
+        Method::POST,
+        "/v1/password/change/finish",
+        &token,
+        TokenKind::PasswordChange,
+        Some(&finish),
+    )
+    .await
+    .ok();
+    let mail = app.last_mail(email);
+    assert_eq!(mail.template(), "passwordChanged");
+    assert_eq!(mail.header("Content-Language"), "en");
+    assert_eq!(mail.header("X-Uid"), c.uid);
+    assert!(mail
+        .header("X-Link")
+        .ends_with(&format!("/settings?uid={}", c.uid)));
+}

@@ -13,5 +13,6 @@ mod login;
 mod mail;
 mod postgres;
 mod reset;
+mod security;
 mod session;
 mod shutdown;
