@@ -545,3 +545,24 @@ def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
     expect_error("old session after reset", s0.check_session_status, 401, 110)
     s1 = login(client, address, new_password, mailbox, "login after reset")
     assert fetch_kb(s1, "after reset") != kb0, "a reset without a recovery key must change kB"
+
+
+@pytest.mark.parametrize("ksv", stretch_versions())
+def test_sign_in_confirmed_by_mailed_code(ksv, cleanup):
+    """run.sh makes the server demand confirmation for confirm-<hex>@example.com."""
+    client = make_client(ksv)
+    address = f"confirm-{uuid.uuid4().hex}@example.com"
+    password = f"pw-{uuid.uuid4().hex[:16]}"
+    mailbox = Mailbox(address)
+    s0 = create_and_verify(client, address, password, mailbox)
+    cleanup.append((client, address, password))
+    kb0 = fetch_kb(s0, "create session")
+    mailbox.skip_existing()
+    with step("POST /account/login?keys=true (confirmation forced)"):
+        session, _ = quiet_call(lambda: client.login(address, password, keys=True))
+    assert session.verified is False, "a forced sign-in must start unconfirmed"
+    assert session.verificationMethod == "email", session.verificationMethod
+    expect_error("GET /account/keys before confirmation", session.fetch_keys, 400, 104)
+    how = confirm_if_needed(client, session, mailbox, "forced sign-in")
+    assert how == "verify_code link code", how
+    assert fetch_kb(session, "confirmed sign-in") == kb0
