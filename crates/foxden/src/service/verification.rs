@@ -130,11 +130,7 @@ pub async fn send_account_verification(
         &account.email_code,
         &ctx(state, params),
     );
-    state
-        .mailer
-        .send(mail)
-        .await
-        .map_err(|_| ApiError::FailedToSendEmail)
+    deliver(state, mail).await
 }
 
 /// Mails the sign-in confirmation link (code = the session's tokenVerificationId).
@@ -150,11 +146,7 @@ pub async fn send_login_verification(
         token_verification_id,
         &ctx(state, params),
     );
-    state
-        .mailer
-        .send(mail)
-        .await
-        .map_err(|_| ApiError::FailedToSendEmail)
+    deliver(state, mail).await
 }
 
 /// Mails the 6-digit account confirmation code (`verifyShortCode`).
@@ -165,11 +157,7 @@ pub async fn send_account_short_code(
 ) -> ApiResult<()> {
     let code = short_code::current(&account.email_code);
     let mail = templates::verify_short_code(&account.email, &account.uid, &code, locale);
-    state
-        .mailer
-        .send(mail)
-        .await
-        .map_err(|_| ApiError::FailedToSendEmail)
+    deliver(state, mail).await
 }
 
 /// Mails the 6-digit sign-in confirmation code (`verifyLoginCode`).
@@ -180,11 +168,7 @@ pub async fn send_login_short_code(
 ) -> ApiResult<()> {
     let code = short_code::current(&account.email_code);
     let mail = templates::verify_login_code(&account.email, &account.uid, &code, locale);
-    state
-        .mailer
-        .send(mail)
-        .await
-        .map_err(|_| ApiError::FailedToSendEmail)
+    deliver(state, mail).await
 }
 
 /// Mails the "new sign-in" notice (`newDeviceLogin`); a failure is only logged.
@@ -209,4 +193,13 @@ pub async fn notify_post_verify(state: &AppState, account: &Account, params: &Li
     if let Err(err) = state.mailer.send(mail).await {
         tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the postVerify mail");
     }
+}
+
+/// Hands a mail that the request depends on to the mailer; failure is errno 151.
+async fn deliver(state: &AppState, mail: crate::mail::Mail) -> ApiResult<()> {
+    state
+        .mailer
+        .send(mail)
+        .await
+        .map_err(|_| ApiError::FailedToSendEmail)
 }
