@@ -10,6 +10,36 @@ use super::tokens::{key_fetch, Minted};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
+/// The account about to get a new password, and what every new password needs:
+/// a fresh authSalt, the V1 verifier under it, and a `verifierSetAt` later than the old one.
+pub struct NewPassword {
+    pub account: foxden_db::Account,
+    pub now: i64,
+    pub auth_salt: [u8; 32],
+    pub verifier: foxden_crypto::verifier::Verifier,
+}
+
+pub async fn new_password(
+    state: &AppState,
+    uid: &[u8; 16],
+    auth_pw: &[u8; 32],
+) -> ApiResult<NewPassword> {
+    let account = state
+        .db
+        .account(uid)
+        .await?
+        .ok_or(crate::error::ApiError::InvalidToken)?;
+    let now = crate::clock::now_ms().max(account.verifier_set_at + 1);
+    let auth_salt = foxden_crypto::random::bytes::<32>();
+    let verifier = state.passwords.verifier(auth_pw, &auth_salt, 1).await?;
+    Ok(NewPassword {
+        account,
+        now,
+        auth_salt,
+        verifier,
+    })
+}
+
 /// The stored form of new V2 credentials under `auth_salt` (one more scrypt).
 pub async fn hash_v2(
     state: &AppState,

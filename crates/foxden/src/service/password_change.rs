@@ -3,10 +3,10 @@
 //! and the caller's session is replaced by a confirmed one.
 
 use foxden_crypto::token::TokenKind;
-use foxden_crypto::{random, xor32};
+use foxden_crypto::xor32;
 use foxden_db::{PasswordChange, VerificationMethod};
 
-use super::new_password::{confirmed_session, hash_v2, SessionGrant};
+use super::new_password::{confirmed_session, hash_v2, new_password, NewPassword, SessionGrant};
 use super::password::PasswordVersion;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
@@ -76,17 +76,12 @@ pub async fn finish(
     uid: [u8; 16],
     req: Finish,
 ) -> ApiResult<Finished> {
-    let account = state
-        .db
-        .account(&uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
-    let now = now_ms().max(account.verifier_set_at + 1);
-    let auth_salt = random::bytes::<32>();
-    let verifier = state
-        .passwords
-        .verifier(&req.auth_pw, &auth_salt, 1)
-        .await?;
+    let NewPassword {
+        account,
+        now,
+        auth_salt,
+        verifier,
+    } = new_password(state, &uid, &req.auth_pw).await?;
     let v2 = hash_v2(state, req.v2.as_ref(), &auth_salt).await?;
     let old_session = match req.session_token_id {
         None => None,

@@ -7,7 +7,7 @@ use foxden_crypto::token::TokenKind;
 use foxden_crypto::{random, xor32};
 use foxden_db::{AccountReset, PasswordForgotToken, VerificationMethod};
 
-use super::new_password::{confirmed_session, hash_v2, SessionGrant};
+use super::new_password::{confirmed_session, hash_v2, new_password, NewPassword, SessionGrant};
 use super::signup::V2Credentials;
 use super::tokens::Minted;
 use super::verification::{ctx, LinkParams};
@@ -165,17 +165,12 @@ pub async fn reset_account(
     uid: [u8; 16],
     req: ResetRequest,
 ) -> ApiResult<ResetDone> {
-    let account = state
-        .db
-        .account(&uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
-    let now = now_ms().max(account.verifier_set_at + 1);
-    let auth_salt = random::bytes::<32>();
-    let verifier = state
-        .passwords
-        .verifier(&req.auth_pw, &auth_salt, 1)
-        .await?;
+    let NewPassword {
+        account,
+        now,
+        auth_salt,
+        verifier,
+    } = new_password(state, &uid, &req.auth_pw).await?;
     let (wrap_kb, wrap_wrap_kb) = match req.wrap_kb {
         Some(wrap_kb) => (wrap_kb, xor32(&wrap_kb, &verifier.wrapwrap_key)),
         None => {
