@@ -7,6 +7,7 @@ pub mod model;
 pub mod postgres;
 pub mod sqlite;
 pub mod store;
+mod swap;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use super::tokens::{insert_key_fetch, insert_session};
 use crate::cols::account_cols;
 use crate::model::*;
 use crate::store::DbResult;
+use crate::swap::{CredentialSwap, SwapToken};
 
 /// Must run inside a transaction.
 pub(super) async fn create_account<C: GenericClient>(tx: &C, new: &NewAccount) -> DbResult<()> {
@@ -156,24 +157,32 @@ const TOKEN_TABLES_BY_UID: [&str; 5] = [
     "DELETE FROM account_reset_tokens WHERE uid = $1",
 ];
 
-/// Must run inside a transaction. Locks the account row before consuming the
-/// passwordChange token (the order `delete_account` takes: account, then its
-/// tokens), so the two cannot deadlock, and concurrent changes with one token
-/// queue on the account and only the first finds the token.
-pub(super) async fn change_password<C: GenericClient>(
+/// A password change or reset (see `crate::swap`); must run inside a transaction.
+/// Locks the account row before consuming the authorising token (the order
+/// `delete_account` takes: account, then its tokens), so the two cannot deadlock,
+/// and concurrent calls with one token queue on the account and only the first
+/// finds the token. False, with nothing written, when the account or token is gone.
+pub(super) async fn swap_credentials<C: GenericClient>(
     tx: &C,
-    ch: &PasswordChange,
+    sw: &CredentialSwap<'_>,
 ) -> DbResult<bool> {
-    let uid = &ch.uid[..];
+    let uid = &sw.uid[..];
     let sql = "SELECT 1 FROM accounts WHERE uid = $1 FOR UPDATE";
     if query_opt(tx, sql, &[&uid]).await?.is_none() {
         return Ok(false);
     }
-    let sql = "DELETE FROM password_change_tokens WHERE id_hash = $1 AND uid = $2";
-    if exec(tx, sql, &[&&ch.change_token_id_hash[..], &uid]).await? == 0 {
+    let consume = match sw.token {
+        SwapToken::PasswordChange => {
+            "DELETE FROM password_change_tokens WHERE id_hash = $1 AND uid = $2"
+        }
+        SwapToken::AccountReset => {
+            "DELETE FROM account_reset_tokens WHERE id_hash = $1 AND uid = $2"
+        }
+    };
+    if exec(tx, consume, &[&&sw.token_id_hash[..], &uid]).await? == 0 {
         return Ok(false);
     }
-    let v2 = ch.v2.as_ref();
+    let v2 = sw.v2;
     let client_salt = v2.map(|v| v.client_salt.as_str());
     let verify_hash_v2 = v2.map(|v| &v.verify_hash[..]);
     let wrap_wrap_kb_v2 = v2.map(|v| &v.wrap_wrap_kb[..]);
@@ -181,72 +190,28 @@ pub(super) async fn change_password<C: GenericClient>(
         tx,
         "UPDATE accounts SET auth_salt = $2, verify_hash = $3, wrap_wrap_kb = $4, \
          verifier_version = 1, verifier_set_at = $5, client_salt = $6, verify_hash_v2 = $7, \
-         wrap_wrap_kb_v2 = $8 WHERE uid = $1",
+         wrap_wrap_kb_v2 = $8, keys_changed_at = COALESCE($9, keys_changed_at), \
+         email_verified = (email_verified OR $9::BIGINT IS NOT NULL) WHERE uid = $1",
         &[
             &uid,
-            &&ch.auth_salt[..],
-            &&ch.verify_hash[..],
-            &&ch.wrap_wrap_kb[..],
-            &ch.verifier_set_at,
+            &&sw.auth_salt[..],
+            &&sw.verify_hash[..],
+            &&sw.wrap_wrap_kb[..],
+            &sw.verifier_set_at,
             &client_salt,
             &verify_hash_v2,
             &wrap_wrap_kb_v2,
+            &sw.reset_keys_changed_at,
         ],
     )
     .await?;
     for sql in TOKEN_TABLES_BY_UID {
         exec(tx, sql, &[&uid]).await?;
     }
-    if let Some(session) = &ch.new_session {
+    if let Some(session) = sw.new_session {
         insert_session(tx, session).await?;
     }
-    for k in &ch.key_fetch {
-        insert_key_fetch(tx, k).await?;
-    }
-    Ok(true)
-}
-
-/// Must run inside a transaction. Locks the account row before consuming the
-/// accountReset token, in the same order as `change_password` and `delete_account`.
-pub(super) async fn reset_account<C: GenericClient>(tx: &C, r: &AccountReset) -> DbResult<bool> {
-    let uid = &r.uid[..];
-    let sql = "SELECT 1 FROM accounts WHERE uid = $1 FOR UPDATE";
-    if query_opt(tx, sql, &[&uid]).await?.is_none() {
-        return Ok(false);
-    }
-    let sql = "DELETE FROM account_reset_tokens WHERE id_hash = $1 AND uid = $2";
-    if exec(tx, sql, &[&&r.reset_token_id_hash[..], &uid]).await? == 0 {
-        return Ok(false);
-    }
-    let v2 = r.v2.as_ref();
-    let client_salt = v2.map(|v| v.client_salt.as_str());
-    let verify_hash_v2 = v2.map(|v| &v.verify_hash[..]);
-    let wrap_wrap_kb_v2 = v2.map(|v| &v.wrap_wrap_kb[..]);
-    exec(
-        tx,
-        "UPDATE accounts SET auth_salt = $2, verify_hash = $3, wrap_wrap_kb = $4, \
-         verifier_version = 1, verifier_set_at = $5, client_salt = $6, verify_hash_v2 = $7, \
-         wrap_wrap_kb_v2 = $8, keys_changed_at = $9, email_verified = TRUE WHERE uid = $1",
-        &[
-            &uid,
-            &&r.auth_salt[..],
-            &&r.verify_hash[..],
-            &&r.wrap_wrap_kb[..],
-            &r.verifier_set_at,
-            &client_salt,
-            &verify_hash_v2,
-            &wrap_wrap_kb_v2,
-            &r.keys_changed_at,
-        ],
-    )
-    .await?;
-    for sql in TOKEN_TABLES_BY_UID {
-        exec(tx, sql, &[&uid]).await?;
-    }
-    if let Some(session) = &r.new_session {
-        insert_session(tx, session).await?;
-    }
-    for k in &r.key_fetch {
+    for k in sw.key_fetch {
         insert_key_fetch(tx, k).await?;
     }
     Ok(true)

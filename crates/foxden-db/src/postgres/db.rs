@@ -149,11 +149,11 @@ impl Db for PostgresDb {
     }
 
     async fn change_password(&self, change: &PasswordChange) -> DbResult<bool> {
-        in_tx!(self, tx => acc::change_password(&tx, change).await)
+        in_tx!(self, tx => acc::swap_credentials(&tx, &change.into()).await)
     }
 
     async fn reset_account(&self, reset: &AccountReset) -> DbResult<bool> {
-        in_tx!(self, tx => acc::reset_account(&tx, reset).await)
+        in_tx!(self, tx => acc::swap_credentials(&tx, &reset.into()).await)
     }
 
     async fn create_password_forgot_token(&self, token: &PasswordForgotToken) -> DbResult<()> {

@@ -8,6 +8,7 @@ use super::tokens::{insert_key_fetch, insert_session};
 use crate::cols::account_cols;
 use crate::model::*;
 use crate::store::DbResult;
+use crate::swap::{CredentialSwap, SwapToken};
 
 pub(super) fn create_account(tx: &Connection, new: &NewAccount) -> DbResult<()> {
     if let Some(old) = &new.replace_uid {
@@ -154,84 +155,54 @@ const TOKEN_TABLES_BY_UID: [&str; 5] = [
     "DELETE FROM account_reset_tokens WHERE uid = ?1",
 ];
 
-pub(super) fn change_password(tx: &Connection, ch: &PasswordChange) -> DbResult<bool> {
+/// A password change or reset in the caller's transaction (see `crate::swap`).
+/// False, with nothing written, when the authorising token is gone.
+pub(super) fn swap_credentials(tx: &Connection, sw: &CredentialSwap) -> DbResult<bool> {
+    let consume = match sw.token {
+        SwapToken::PasswordChange => {
+            "DELETE FROM password_change_tokens WHERE id_hash = ?1 AND uid = ?2"
+        }
+        SwapToken::AccountReset => {
+            "DELETE FROM account_reset_tokens WHERE id_hash = ?1 AND uid = ?2"
+        }
+    };
     let consumed = tx
-        .prepare_cached("DELETE FROM password_change_tokens WHERE id_hash = ?1 AND uid = ?2")
-        .and_then(|mut st| st.execute(params![ch.change_token_id_hash, ch.uid]))
+        .prepare_cached(consume)
+        .and_then(|mut st| st.execute(params![sw.token_id_hash, sw.uid]))
         .map_err(sql_err)?;
     if consumed == 0 {
         return Ok(false);
     }
-    let v2 = ch.v2.as_ref();
+    let v2 = sw.v2;
     tx.prepare_cached(
         "UPDATE accounts SET auth_salt = ?2, verify_hash = ?3, wrap_wrap_kb = ?4, \
          verifier_version = 1, verifier_set_at = ?5, client_salt = ?6, verify_hash_v2 = ?7, \
-         wrap_wrap_kb_v2 = ?8 WHERE uid = ?1",
+         wrap_wrap_kb_v2 = ?8, keys_changed_at = COALESCE(?9, keys_changed_at), \
+         email_verified = CASE WHEN ?9 IS NULL THEN email_verified ELSE 1 END WHERE uid = ?1",
     )
     .and_then(|mut st| {
         st.execute(params![
-            ch.uid,
-            ch.auth_salt,
-            ch.verify_hash,
-            ch.wrap_wrap_kb,
-            ch.verifier_set_at,
+            sw.uid,
+            sw.auth_salt,
+            sw.verify_hash,
+            sw.wrap_wrap_kb,
+            sw.verifier_set_at,
             v2.map(|v| &v.client_salt),
             v2.map(|v| v.verify_hash),
             v2.map(|v| v.wrap_wrap_kb),
+            sw.reset_keys_changed_at,
         ])
     })
     .map_err(sql_err)?;
     for sql in TOKEN_TABLES_BY_UID {
         tx.prepare_cached(sql)
-            .and_then(|mut st| st.execute([ch.uid]))
+            .and_then(|mut st| st.execute([sw.uid]))
             .map_err(sql_err)?;
     }
-    if let Some(session) = &ch.new_session {
+    if let Some(session) = sw.new_session {
         insert_session(tx, session)?;
     }
-    ch.key_fetch
-        .iter()
-        .try_for_each(|k| insert_key_fetch(tx, k))?;
-    Ok(true)
-}
-
-pub(super) fn reset_account(tx: &Connection, r: &AccountReset) -> DbResult<bool> {
-    let consumed = tx
-        .prepare_cached("DELETE FROM account_reset_tokens WHERE id_hash = ?1 AND uid = ?2")
-        .and_then(|mut st| st.execute(params![r.reset_token_id_hash, r.uid]))
-        .map_err(sql_err)?;
-    if consumed == 0 {
-        return Ok(false);
-    }
-    let v2 = r.v2.as_ref();
-    tx.prepare_cached(
-        "UPDATE accounts SET auth_salt = ?2, verify_hash = ?3, wrap_wrap_kb = ?4, \
-         verifier_version = 1, verifier_set_at = ?5, client_salt = ?6, verify_hash_v2 = ?7, \
-         wrap_wrap_kb_v2 = ?8, keys_changed_at = ?9, email_verified = 1 WHERE uid = ?1",
-    )
-    .and_then(|mut st| {
-        st.execute(params![
-            r.uid,
-            r.auth_salt,
-            r.verify_hash,
-            r.wrap_wrap_kb,
-            r.verifier_set_at,
-            v2.map(|v| &v.client_salt),
-            v2.map(|v| v.verify_hash),
-            v2.map(|v| v.wrap_wrap_kb),
-            r.keys_changed_at,
-        ])
-    })
-    .map_err(sql_err)?;
-    for sql in TOKEN_TABLES_BY_UID {
-        tx.prepare_cached(sql)
-            .and_then(|mut st| st.execute([r.uid]))
-            .map_err(sql_err)?;
-    }
-    if let Some(session) = &r.new_session {
-        insert_session(tx, session)?;
-    }
-    r.key_fetch
+    sw.key_fetch
         .iter()
         .try_for_each(|k| insert_key_fetch(tx, k))?;
     Ok(true)

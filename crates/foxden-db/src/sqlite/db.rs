@@ -161,13 +161,13 @@ impl Db for SqliteDb {
 
     async fn change_password(&self, change: &PasswordChange) -> DbResult<bool> {
         let change = change.clone();
-        self.write_sessions(move |tx| acc::change_password(tx, &change))
+        self.write_sessions(move |tx| acc::swap_credentials(tx, &(&change).into()))
             .await
     }
 
     async fn reset_account(&self, reset: &AccountReset) -> DbResult<bool> {
         let reset = reset.clone();
-        self.write_sessions(move |tx| acc::reset_account(tx, &reset))
+        self.write_sessions(move |tx| acc::swap_credentials(tx, &(&reset).into()))
             .await
     }
 
