@@ -36,6 +36,19 @@ impl AppState {
     }
 }
 
+impl Shared {
+    /// The account a token belongs to; a token whose account is gone is invalid (errno 110).
+    pub async fn token_account(
+        &self,
+        uid: &foxden_db::Uid,
+    ) -> crate::error::ApiResult<foxden_db::Account> {
+        self.db
+            .account(uid)
+            .await?
+            .ok_or(crate::error::ApiError::InvalidToken)
+    }
+}
+
 impl Deref for AppState {
     type Target = Shared;
     fn deref(&self) -> &Shared {

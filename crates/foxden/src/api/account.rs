@@ -295,11 +295,7 @@ pub fn merge<T: Serialize>(out: &mut Map<String, Value>, extra: &T) {
 
 async fn keys(State(state): State<AppState>, auth: KeyFetchAuth) -> ApiResult<Json<Value>> {
     let token = auth.token;
-    let account = state
-        .db
-        .account(&token.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&token.core.uid).await?;
     if !account.email_verified || token.token_verification_id.is_some() {
         return Err(ApiError::UnverifiedAccount);
     }
@@ -320,11 +316,7 @@ async fn status_by_uid(
     ApiQuery(query): ApiQuery<UidQuery>,
 ) -> ApiResult<Json<Value>> {
     if let Some(session) = session {
-        let account = state
-            .db
-            .account(&session.token.core.uid)
-            .await?
-            .ok_or(ApiError::InvalidToken)?;
+        let account = state.token_account(&session.token.core.uid).await?;
         let mut out = json!({ "exists": true });
         if let Some(locale) = account.locale {
             out["locale"] = json!(locale);

@@ -124,11 +124,7 @@ async fn sign(
         return Err(invalid("duration"));
     }
     let session = auth.token;
-    let account = state
-        .db
-        .account(&session.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&session.core.uid).await?;
     if !account.email_verified {
         return Err(ApiError::UnverifiedAccount);
     }

@@ -24,11 +24,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn status(State(state): State<AppState>, auth: SessionAuth) -> ApiResult<Json<Value>> {
-    let account = state
-        .db
-        .account(&auth.token.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&auth.token.core.uid).await?;
     Ok(Json(json!({
         "email": account.email,
         "verified": is_fully_verified(&account, &auth.token),
@@ -117,11 +113,7 @@ async fn resend_code(
     ApiQuery(query): ApiQuery<ResendQuery>,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> ApiResult<Json<Value>> {
-    let account = state
-        .db
-        .account(&auth.token.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&auth.token.core.uid).await?;
     if let Some(email) = &body.email {
         if email.normalized() != account.normalized_email {
             return Err(ApiError::CannotResendToUnownedEmail);

@@ -57,11 +57,7 @@ async fn duplicate(
     ApiJson(_): ApiJson<DuplicateBody>,
 ) -> ApiResult<Json<Value>> {
     let original = auth.token;
-    let account = state
-        .db
-        .account(&original.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&original.core.uid).await?;
     let minted = Minted::new(TokenKind::Session);
     let copy = SessionToken {
         core: minted.core(&state, original.core.uid, original.core.created_at),
@@ -182,11 +178,7 @@ async fn verify_code(
         });
     }
     let uid = auth.token.core.uid;
-    let account = state
-        .db
-        .account(&uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&uid).await?;
     if !short_code::verify(&account.email_code, &code) {
         return Err(ApiError::InvalidOrExpiredOtpCode);
     }
@@ -225,11 +217,7 @@ async fn resend_code(
     locale: Locale,
     ApiJson(_): ApiJson<ResendCodeBody>,
 ) -> ApiResult<Json<Value>> {
-    let account = state
-        .db
-        .account(&auth.token.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&auth.token.core.uid).await?;
     if account.email_verified {
         verification::send_login_short_code(&state, &account, locale).await?;
     } else {

@@ -126,42 +126,30 @@ impl TokenRecord for PasswordForgotToken {
     }
 }
 
-impl TokenRecord for PasswordChangeToken {
-    const KIND: TokenKind = TokenKind::PasswordChange;
+/// passwordChange and accountReset tokens: a core row, 15 minutes.
+macro_rules! plain_token_record {
+    ($record:ident, $kind:ident) => {
+        impl TokenRecord for $record {
+            const KIND: TokenKind = TokenKind::$kind;
 
-    fn core(&self) -> &TokenCore {
-        &self.0
-    }
+            fn core(&self) -> &TokenCore {
+                &self.0
+            }
 
-    fn lifetime_ms(_: &AppState) -> Option<i64> {
-        Some(FIFTEEN_MINUTES_MS)
-    }
+            fn lifetime_ms(_: &AppState) -> Option<i64> {
+                Some(FIFTEEN_MINUTES_MS)
+            }
 
-    async fn fetch(state: &AppState, id_hash: &TokenIdHash) -> foxden_db::DbResult<Option<Self>> {
-        Ok(state
-            .db
-            .plain_token(PlainTokenKind::PasswordChange, id_hash)
-            .await?
-            .map(PasswordChangeToken))
-    }
+            async fn fetch(
+                state: &AppState,
+                id_hash: &TokenIdHash,
+            ) -> foxden_db::DbResult<Option<Self>> {
+                let row = state.db.plain_token(PlainTokenKind::$kind, id_hash).await?;
+                Ok(row.map($record))
+            }
+        }
+    };
 }
 
-impl TokenRecord for AccountResetToken {
-    const KIND: TokenKind = TokenKind::AccountReset;
-
-    fn core(&self) -> &TokenCore {
-        &self.0
-    }
-
-    fn lifetime_ms(_: &AppState) -> Option<i64> {
-        Some(FIFTEEN_MINUTES_MS)
-    }
-
-    async fn fetch(state: &AppState, id_hash: &TokenIdHash) -> foxden_db::DbResult<Option<Self>> {
-        Ok(state
-            .db
-            .plain_token(PlainTokenKind::AccountReset, id_hash)
-            .await?
-            .map(AccountResetToken))
-    }
-}
+plain_token_record!(PasswordChangeToken, PasswordChange);
+plain_token_record!(AccountResetToken, AccountReset);

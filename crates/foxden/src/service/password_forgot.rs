@@ -89,11 +89,7 @@ pub async fn resend_code(
     token: &PasswordForgotToken,
     links: &LinkParams,
 ) -> ApiResult<i64> {
-    let account = state
-        .db
-        .account(&token.core.uid)
-        .await?
-        .ok_or(ApiError::InvalidToken)?;
+    let account = state.token_account(&token.core.uid).await?;
     let mail = templates::recovery(
         &account.email,
         &account.uid,
