@@ -116,6 +116,27 @@ CREATE TABLE security_events (
 CREATE INDEX security_events_uid_created_at ON security_events (uid, created_at)
 ",
     },
+    Migration {
+        version: 3,
+        name: "one-time codes and rate limits",
+        sql: "
+CREATE TABLE one_time_codes (
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    kind INTEGER NOT NULL,
+    code_hash BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (uid, kind, code_hash)
+);
+CREATE INDEX one_time_codes_created_at ON one_time_codes (created_at);
+CREATE TABLE rate_limits (
+    key BYTEA NOT NULL PRIMARY KEY,
+    window_start BIGINT NOT NULL,
+    count INTEGER NOT NULL,
+    banned_until BIGINT
+);
+CREATE INDEX rate_limits_window_start ON rate_limits (window_start)
+",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

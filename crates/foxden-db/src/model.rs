@@ -223,3 +223,49 @@ pub struct SecurityEvent {
     pub ip_hmac: [u8; 32],
     pub created_at: Millis,
 }
+
+/// What a one-time code unlocks (stored as INTEGER `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OneTimeCodeKind {
+    Unblock = 1,
+    PasswordForgotOtp = 2,
+}
+
+impl OneTimeCodeKind {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    pub fn from_code(code: i32) -> Option<Self> {
+        Some(match code {
+            1 => Self::Unblock,
+            2 => Self::PasswordForgotOtp,
+            _ => return None,
+        })
+    }
+}
+
+/// A mailed one-time code; only a hash of it is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneTimeCode {
+    pub uid: Uid,
+    pub kind: OneTimeCodeKind,
+    pub code_hash: [u8; 32],
+    pub created_at: Millis,
+}
+
+/// A fixed-window rate limit: at most `max` events per `window_ms`; going over bans the key for `ban_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateWindow {
+    pub window_ms: i64,
+    pub max: u32,
+    pub ban_ms: i64,
+}
+
+impl RateWindow {
+    /// `max` as the backends compare it. Counts are stored as INTEGER and never exceed
+    /// `max + 1`, so a limit above `i32::MAX - 1` acts as `i32::MAX - 1`.
+    pub(crate) fn stored_max(&self) -> i64 {
+        i64::from(self.max.min(i32::MAX as u32 - 1))
+    }
+}

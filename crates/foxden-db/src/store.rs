@@ -186,17 +186,69 @@ pub trait Db: Send + Sync + 'static {
         since: Millis,
     ) -> DbResult<bool>;
 
+    // ---- one-time codes (unblock codes, password-forgot OTPs) -------------
+
+    /// Stores a code. With `replace`, the account's other codes of the same kind are
+    /// deleted in the same transaction. Storing an existing (uid, kind, code_hash) again
+    /// just updates its created_at. `Err` if the account does not exist.
+    async fn create_one_time_code(&self, code: &OneTimeCode, replace: bool) -> DbResult<()>;
+
+    /// Deletes the matching code and returns its created_at; None if there is none.
+    /// Of concurrent callers with the same code exactly one gets Some.
+    async fn consume_one_time_code(
+        &self,
+        uid: &Uid,
+        kind: OneTimeCodeKind,
+        code_hash: &[u8; 32],
+    ) -> DbResult<Option<Millis>>;
+
+    /// Deletes every code of this kind for the account; returns how many went.
+    async fn delete_one_time_codes(&self, uid: &Uid, kind: OneTimeCodeKind) -> DbResult<u64>;
+
+    // ---- rate limiting ----------------------------------------------------
+
+    /// Counts one event for `key` at `now` against `window`, atomically (one statement
+    /// or one transaction; concurrent callers on any number of server processes never
+    /// lose a count).
+    /// - If the key is banned (banned_until > now): nothing is counted, returns
+    ///   Some(banned_until).
+    /// - Else if there is no row, or its window has ended (window_start + window_ms <= now),
+    ///   or it carries an expired ban (banned_until <= now): the window restarts at now
+    ///   with count 1 and no ban.
+    /// - Else count += 1.
+    /// - If the count is now greater than window.max: banned_until = now + ban_ms, returns
+    ///   Some(banned_until). Otherwise returns None.
+    async fn rate_limit_count(
+        &self,
+        key: &[u8; 32],
+        window: &RateWindow,
+        now: Millis,
+    ) -> DbResult<Option<Millis>>;
+
+    /// The ban in force on `key` at `now` (banned_until > now), without counting anything.
+    async fn rate_limit_ban(&self, key: &[u8; 32], now: Millis) -> DbResult<Option<Millis>>;
+
+    /// Forgets these keys (counts and bans).
+    async fn rate_limit_clear(&self, keys: &[[u8; 32]]) -> DbResult<()>;
+
     // ---- housekeeping ---------------------------------------------------
 
-    /// Deletes tokens created before the given cut-offs; returns how many rows went.
+    /// Deletes tokens, one-time codes and rate-limit rows older than the given
+    /// cut-offs; returns how many rows went.
     async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64>;
 }
 
-/// Creation times before which each token kind is expired.
+/// Times before which stored records are expired.
 #[derive(Clone, Copy, Debug)]
 pub struct PruneCutoffs {
+    /// Sessions created before this go; `None` keeps every session.
     pub session: Option<Millis>,
     pub password_change: Millis,
     pub password_forgot: Millis,
     pub account_reset: Millis,
+    /// One-time codes created before this go.
+    pub one_time_code: Millis,
+    /// Rate-limit rows whose window started before this and whose ban (if any)
+    /// ended before this go.
+    pub rate_limit: Millis,
 }

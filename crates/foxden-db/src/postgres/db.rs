@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::rows::pg_err;
-use super::{accounts as acc, security as sec, tokens as tok, PostgresDb};
+use super::{accounts as acc, codes, rate_limits, security as sec, tokens as tok, PostgresDb};
 use crate::cols::plain_sql;
 use crate::model::*;
 use crate::store::{Db, DbResult, PruneCutoffs};
@@ -199,6 +199,47 @@ impl Db for PostgresDb {
         since: Millis,
     ) -> DbResult<bool> {
         sec::verified_from_ip_since(&self.client().await?, uid, ip_hmac, since).await
+    }
+
+    async fn create_one_time_code(&self, code: &OneTimeCode, replace: bool) -> DbResult<()> {
+        if replace {
+            in_tx!(self, tx => codes::replace(&tx, code).await)
+        } else {
+            codes::insert(&self.client().await?, code).await
+        }
+    }
+
+    async fn consume_one_time_code(
+        &self,
+        uid: &Uid,
+        kind: OneTimeCodeKind,
+        code_hash: &[u8; 32],
+    ) -> DbResult<Option<Millis>> {
+        codes::consume(&self.client().await?, uid, kind, code_hash).await
+    }
+
+    async fn delete_one_time_codes(&self, uid: &Uid, kind: OneTimeCodeKind) -> DbResult<u64> {
+        codes::delete_all(&self.client().await?, uid, kind).await
+    }
+
+    async fn rate_limit_count(
+        &self,
+        key: &[u8; 32],
+        window: &RateWindow,
+        now: Millis,
+    ) -> DbResult<Option<Millis>> {
+        rate_limits::count(&self.client().await?, key, window, now).await
+    }
+
+    async fn rate_limit_ban(&self, key: &[u8; 32], now: Millis) -> DbResult<Option<Millis>> {
+        rate_limits::ban(&self.client().await?, key, now).await
+    }
+
+    async fn rate_limit_clear(&self, keys: &[[u8; 32]]) -> DbResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        rate_limits::clear(&self.client().await?, keys).await
     }
 
     async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64> {

@@ -5,7 +5,9 @@
 //! Statements are prepared once per pooled connection (`prepare_cached`).
 
 mod accounts;
+mod codes;
 mod db;
+mod rate_limits;
 mod rows;
 mod security;
 mod tokens;

@@ -166,6 +166,16 @@ pub(super) async fn query_opt<C: GenericClient>(
     c.query_opt(&st, params).await.map_err(pg_err)
 }
 
+/// Runs a cached prepared statement expected to return exactly one row.
+pub(super) async fn query_one<C: GenericClient>(
+    c: &C,
+    sql: &str,
+    params: &Params<'_>,
+) -> DbResult<Row> {
+    let st = c.prepare_cached(sql).await.map_err(pg_err)?;
+    c.query_one(&st, params).await.map_err(pg_err)
+}
+
 /// Runs a cached prepared statement returning any number of rows.
 pub(super) async fn query<C: GenericClient>(
     c: &C,

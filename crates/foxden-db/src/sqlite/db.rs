@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{accounts as acc, security as sec, tokens as tok, SqliteDb};
+use super::{accounts as acc, codes, rate_limits, security as sec, tokens as tok, SqliteDb};
 use crate::cols::plain_sql;
 use crate::model::*;
 use crate::store::{Db, DbResult, PruneCutoffs};
@@ -230,6 +230,53 @@ impl Db for SqliteDb {
         let (uid, ip_hmac) = (*uid, *ip_hmac);
         self.read(move |c| sec::verified_from_ip_since(c, &uid, &ip_hmac, since))
             .await
+    }
+
+    async fn create_one_time_code(&self, code: &OneTimeCode, replace: bool) -> DbResult<()> {
+        let code = code.clone();
+        self.write(move |tx| codes::create(tx, &code, replace))
+            .await
+    }
+
+    async fn consume_one_time_code(
+        &self,
+        uid: &Uid,
+        kind: OneTimeCodeKind,
+        code_hash: &[u8; 32],
+    ) -> DbResult<Option<Millis>> {
+        let (uid, code_hash) = (*uid, *code_hash);
+        self.write(move |tx| codes::consume(tx, &uid, kind, &code_hash))
+            .await
+    }
+
+    async fn delete_one_time_codes(&self, uid: &Uid, kind: OneTimeCodeKind) -> DbResult<u64> {
+        let uid = *uid;
+        self.write(move |tx| codes::delete_all(tx, &uid, kind))
+            .await
+    }
+
+    async fn rate_limit_count(
+        &self,
+        key: &[u8; 32],
+        window: &RateWindow,
+        now: Millis,
+    ) -> DbResult<Option<Millis>> {
+        let (key, window) = (*key, *window);
+        self.write(move |tx| rate_limits::count(tx, &key, &window, now))
+            .await
+    }
+
+    async fn rate_limit_ban(&self, key: &[u8; 32], now: Millis) -> DbResult<Option<Millis>> {
+        let key = *key;
+        self.read(move |c| rate_limits::ban(c, &key, now)).await
+    }
+
+    async fn rate_limit_clear(&self, keys: &[[u8; 32]]) -> DbResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let keys = keys.to_vec();
+        self.write(move |tx| rate_limits::clear(tx, &keys)).await
     }
 
     async fn prune_expired(&self, cutoffs: &PruneCutoffs) -> DbResult<u64> {

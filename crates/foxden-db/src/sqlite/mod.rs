@@ -13,8 +13,10 @@
 //! reads to the blocking pool too.
 
 mod accounts;
+mod codes;
 mod db;
 mod pool;
+mod rate_limits;
 mod rows;
 mod security;
 mod session_cache;

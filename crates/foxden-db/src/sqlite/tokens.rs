@@ -1,4 +1,4 @@
-//! Token statements for SQLite (sessions, keyFetch, plain, passwordForgot, pruning).
+//! Token statements for SQLite (sessions, keyFetch, plain, passwordForgot) and pruning.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -297,6 +297,15 @@ pub(super) fn prune(tx: &Connection, cut: &PruneCutoffs) -> DbResult<u64> {
         (
             "DELETE FROM account_reset_tokens WHERE created_at < ?1",
             cut.account_reset,
+        ),
+        (
+            "DELETE FROM one_time_codes WHERE created_at < ?1",
+            cut.one_time_code,
+        ),
+        (
+            "DELETE FROM rate_limits WHERE window_start < ?1 \
+             AND (banned_until IS NULL OR banned_until < ?1)",
+            cut.rate_limit,
         ),
     ];
     if let Some(session) = cut.session {

@@ -153,6 +153,8 @@ async fn migrations_are_recorded_once_and_schemas_match() {
         "account_reset_tokens",
         "password_forgot_tokens",
         "security_events",
+        "one_time_codes",
+        "rate_limits",
         "schema_migrations",
     ] {
         assert!(
@@ -200,4 +202,52 @@ async fn concurrent_postgres_migrations_are_serialised() {
     pg.drop_now().await;
     ra.unwrap();
     rb.unwrap();
+}
+
+/// Calls during a ban must not count (the contract cannot see it: an ended ban
+/// restarts the window). Checked on the stored row of each backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn banned_calls_leave_the_stored_count() {
+    let w = foxden_db::RateWindow {
+        window_ms: 1_000,
+        max: 2,
+        ban_ms: 10_000,
+    };
+    let key: [u8; 32] = crate::fixtures::rand();
+    let hammer = |db: std::sync::Arc<dyn foxden_db::Db>| async move {
+        for _ in 0..8 {
+            db.rate_limit_count(&key, &w, 5_000).await.unwrap();
+        }
+    };
+    let sql = "SELECT count, window_start, banned_until FROM rate_limits";
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("foxden.db");
+    let db = SqliteDb::open(&file).await.unwrap();
+    db.migrate().await.unwrap();
+    hammer(std::sync::Arc::new(db)).await;
+    let c = rusqlite::Connection::open(&file).unwrap();
+    let row: (i32, i64, Option<i64>) = c
+        .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    assert_eq!(row, (3, 5_000, Some(15_000)));
+
+    let Some(pg) = PgSchema::create().await else {
+        return;
+    };
+    let pdb = foxden_db::connect(&pg.url).await.unwrap();
+    pdb.migrate().await.unwrap();
+    hammer(pdb.clone()).await;
+    let r = pg
+        .admin
+        .query_one(
+            &sql.replace("rate_limits", &format!("{}.rate_limits", pg.name)),
+            &[],
+        )
+        .await;
+    drop(pdb);
+    pg.drop_now().await;
+    let r = r.unwrap();
+    let row: (i32, i64, Option<i64>) = (r.get(0), r.get(1), r.get(2));
+    assert_eq!(row, (3, 5_000, Some(15_000)));
 }

@@ -6,9 +6,11 @@
 
 mod accounts;
 mod backend;
+mod codes;
 mod fixtures;
 mod harness;
 mod password;
+mod rate_limits;
 mod reset;
 mod security;
 mod sessions;
@@ -95,4 +97,19 @@ contract_cases! {
     security::security_events_round_trip_newest_first,
     security::verified_event_from_ip_since_matches_exactly,
     security::security_event_verified_when_its_session_is_verified,
+    codes::one_time_code_is_consumed_once,
+    codes::replace_drops_only_the_same_kind,
+    codes::storing_a_code_again_updates_its_time,
+    codes::delete_one_time_codes_counts,
+    codes::one_time_codes_need_and_go_with_their_account,
+    codes::concurrent_consumes_have_one_winner,
+    codes::prune_expired_one_time_codes,
+    rate_limits::rate_limit_bans_past_max_until_the_ban_ends,
+    rate_limits::rate_limit_ended_ban_restarts_a_running_window,
+    rate_limits::rate_limit_window_end_restarts_the_count,
+    rate_limits::rate_limit_keys_are_independent,
+    rate_limits::rate_limit_ban_peeks_without_counting,
+    rate_limits::rate_limit_clear_forgets_counts_and_bans,
+    rate_limits::concurrent_counts_are_never_lost,
+    rate_limits::prune_expired_rate_limits,
 }

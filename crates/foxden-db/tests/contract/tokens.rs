@@ -262,6 +262,8 @@ pub async fn prune_expired_by_creation_time(db: Arc<dyn Db>) {
         password_change: 2_000_000_000_000,
         password_forgot: 2_000_000_000_000,
         account_reset: 2_000_000_000_000,
+        one_time_code: 0,
+        rate_limit: 0,
     };
     assert_eq!(db.prune_expired(&cut).await.unwrap(), 3);
     let change = |id| db.plain_token(PlainTokenKind::PasswordChange, id);
