@@ -19,6 +19,16 @@ verify-short-code-paragraph = Geben Sie diesen Bestätigungscode ein, um die Ein
 verify-login-code-subject = Anmeldung bestätigen
 verify-login-code-paragraph = Haben Sie sich gerade angemeldet? Geben Sie diesen Code ein, um die Anmeldung abzuschließen:
 
+unblock-code-subject = Autorisierungscode für Ihr Konto
+unblock-code-paragraph = Eine Anmeldung bei Ihrem Konto wurde zu Ihrer Sicherheit blockiert. Falls Sie das waren, geben Sie diesen Autorisierungscode ein, um die Anmeldung fortzusetzen:
+unblock-code-footer = Der Code läuft nach einer Stunde ab. Falls Sie nicht versucht haben, sich anzumelden, melden Sie uns das bitte, damit wir Ihr Konto schützen können.
+unblock-code-report = Diese Anmeldung melden
+
+# { $code } is the 8-digit code the mail carries.
+password-forgot-otp-subject = Verwenden Sie { $code }, um Ihr Passwort zu ändern
+password-forgot-otp-paragraph = Jemand möchte das Passwort Ihres Kontos ändern. Falls Sie das waren, geben Sie diesen Code ein:
+password-forgot-otp-footer = Der Code ist 10 Minuten lang gültig. Falls Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren.
+
 new-device-login-subject = Neue Anmeldung bei Ihrem Konto
 new-device-login-paragraph = Mit Ihrem Konto hat sich gerade jemand angemeldet. Falls Sie das nicht waren, ändern Sie jetzt Ihr Passwort.
 

@@ -20,6 +20,16 @@ verify-short-code-paragraph = Enter this confirmation code to finish creating yo
 verify-login-code-subject = Confirm your sign-in
 verify-login-code-paragraph = Was this you signing in? Enter this code to finish signing in:
 
+unblock-code-subject = Account authorization code
+unblock-code-paragraph = A sign-in to your account was blocked to keep it safe. If it was you, enter this authorization code to go on signing in:
+unblock-code-footer = The code expires in one hour. If you did not try to sign in, please report it so we can protect your account.
+unblock-code-report = Report this sign-in
+
+# { $code } is the 8-digit code the mail carries.
+password-forgot-otp-subject = Use { $code } to change your password
+password-forgot-otp-paragraph = Someone asked to change the password of your account. If it was you, enter this code:
+password-forgot-otp-footer = The code is valid for 10 minutes. If you did not ask for this, you can ignore this mail.
+
 new-device-login-subject = New sign-in to your account
 new-device-login-paragraph = Your account was just used to sign in. If this was not you, change your password now.
 

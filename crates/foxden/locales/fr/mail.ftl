@@ -19,6 +19,16 @@ verify-short-code-paragraph = Saisissez ce code de confirmation pour terminer la
 verify-login-code-subject = Confirmez votre connexion
 verify-login-code-paragraph = Est-ce bien vous qui vous connectez ? Saisissez ce code pour terminer la connexion :
 
+unblock-code-subject = Code d’autorisation de votre compte
+unblock-code-paragraph = Une connexion à votre compte a été bloquée par mesure de sécurité. Si c’était vous, saisissez ce code d’autorisation pour poursuivre la connexion :
+unblock-code-footer = Le code expire au bout d’une heure. Si vous n’avez pas essayé de vous connecter, merci de nous le signaler afin que nous puissions protéger votre compte.
+unblock-code-report = Signaler cette connexion
+
+# { $code } is the 8-digit code the mail carries.
+password-forgot-otp-subject = Utilisez { $code } pour changer votre mot de passe
+password-forgot-otp-paragraph = Quelqu’un a demandé à changer le mot de passe de votre compte. Si c’était vous, saisissez ce code :
+password-forgot-otp-footer = Le code est valable 10 minutes. Si vous n’êtes pas à l’origine de cette demande, vous pouvez ignorer ce message.
+
 new-device-login-subject = Nouvelle connexion à votre compte
 new-device-login-paragraph = Votre compte vient d’être utilisé pour une connexion. Si ce n’était pas vous, changez votre mot de passe dès maintenant.
 

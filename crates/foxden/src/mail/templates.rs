@@ -206,14 +206,29 @@ pub fn password_reset(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
     )
 }
 
-/// The words of a mail that carries a 6-digit code (no link to follow).
+/// The words of a mail that carries a short code to type in.
 struct ShortCodeText {
     template: &'static str,
-    /// The Fluent id prefix: `<prefix>-subject`, `-paragraph`.
+    /// The Fluent id prefix: `<prefix>-subject` (which may show `{ $code }`)
+    /// and `<prefix>-paragraph`.
     ids: &'static str,
+    /// The Fluent id of the line under the code.
+    footer: &'static str,
+    /// The FxA header that carries the code.
+    header: &'static str,
+    /// A link under the footer, if the mail has one.
+    link: Option<ShortCodeLink>,
 }
 
-/// A mail with a 6-digit code in the text and FxA's `X-Verify-Short-Code` header.
+/// A link at the end of a short-code mail, also sent as a header.
+struct ShortCodeLink {
+    /// The Fluent id of the link's label.
+    label: &'static str,
+    href: String,
+    header: &'static str,
+}
+
+/// A mail that shows `code` prominently, with the code in `words.header`.
 fn short_code_mail(
     to: &str,
     uid: &[u8; 16],
@@ -222,30 +237,37 @@ fn short_code_mail(
     words: ShortCodeText,
 ) -> Mail {
     let uid_hex = hex::encode(uid);
-    let subject = text(locale, &format!("{}-subject", words.ids));
+    let subject = text_with(locale, &format!("{}-subject", words.ids), &[("code", code)]);
     let paragraph = text(locale, &format!("{}-paragraph", words.ids));
-    let footer = text(locale, "short-code-footer");
-    let html = format!(
+    let footer = text(locale, words.footer);
+    let mut text_part = format!("{paragraph}\n\n{code}\n\n{footer}\n");
+    let mut html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><h1>{}</h1><p>{}</p>\
-         <p style=\"font-size:2em;letter-spacing:0.2em\"><code>{}</code></p><p>{}</p></body></html>",
+         <p style=\"font-size:2em;letter-spacing:0.2em\"><code>{}</code></p><p>{}</p>",
         esc(&subject),
         esc(&paragraph),
         esc(code),
         esc(&footer)
     );
+    let mut fxa = vec![("X-Uid", uid_hex), (words.header, code.to_string())];
+    if let Some(link) = words.link {
+        let label = text(locale, link.label);
+        text_part.push_str(&format!("\n{}\n", link_line(locale, &label, &link.href)));
+        html.push_str(&format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            esc(&link.href),
+            esc(&label)
+        ));
+        fxa.push((link.header, link.href));
+    }
+    html.push_str("</body></html>");
     Mail {
         to: to.to_string(),
         subject,
-        text: format!("{paragraph}\n\n{code}\n\n{footer}\n"),
+        text: text_part,
         html,
         template: words.template,
-        headers: headers(
-            locale,
-            vec![
-                ("X-Uid", uid_hex),
-                ("X-Verify-Short-Code", code.to_string()),
-            ],
-        ),
+        headers: headers(locale, fxa),
     }
 }
 
@@ -254,6 +276,9 @@ pub fn verify_short_code(to: &str, uid: &[u8; 16], code: &str, locale: Locale) -
     let words = ShortCodeText {
         template: "verifyShortCode",
         ids: "verify-short-code",
+        footer: "short-code-footer",
+        header: "X-Verify-Short-Code",
+        link: None,
     };
     short_code_mail(to, uid, code, locale, words)
 }
@@ -263,6 +288,46 @@ pub fn verify_login_code(to: &str, uid: &[u8; 16], code: &str, locale: Locale) -
     let words = ShortCodeText {
         template: "verifyLoginCode",
         ids: "verify-login-code",
+        footer: "short-code-footer",
+        header: "X-Verify-Short-Code",
+        link: None,
+    };
+    short_code_mail(to, uid, code, locale, words)
+}
+
+/// `unblockCode`: the authorization code that lets a blocked sign-in through,
+/// as `X-Unblock-Code`, with a link to report the sign-in
+/// (`<content>/report_signin?uid=…&unblockCode=…`, also `X-Report-SignIn-Link`).
+pub fn unblock_code(to: &str, uid: &[u8; 16], code: &str, ctx: &LinkContext) -> Mail {
+    let uid_hex = hex::encode(uid);
+    let href = link(
+        ctx.content_url,
+        "/report_signin",
+        &[("uid", &uid_hex), ("unblockCode", code)],
+    );
+    let words = ShortCodeText {
+        template: "unblockCode",
+        ids: "unblock-code",
+        footer: "unblock-code-footer",
+        header: "X-Unblock-Code",
+        link: Some(ShortCodeLink {
+            label: "unblock-code-report",
+            href,
+            header: "X-Report-SignIn-Link",
+        }),
+    };
+    short_code_mail(to, uid, code, ctx.locale, words)
+}
+
+/// `passwordForgotOtp`: the code that starts a password change, as
+/// `X-Password-Forgot-Otp`.
+pub fn password_forgot_otp(to: &str, uid: &[u8; 16], code: &str, locale: Locale) -> Mail {
+    let words = ShortCodeText {
+        template: "passwordForgotOtp",
+        ids: "password-forgot-otp",
+        footer: "password-forgot-otp-footer",
+        header: "X-Password-Forgot-Otp",
+        link: None,
     };
     short_code_mail(to, uid, code, locale, words)
 }
@@ -389,6 +454,71 @@ mod tests {
             "verifyShortCode"
         );
     }
+
+    fn header<'m>(mail: &'m Mail, name: &str) -> Option<&'m str> {
+        mail.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn unblock_code_mail_carries_the_code_and_the_report_link() {
+        let base = url::Url::parse("https://accounts.example.com/base/").unwrap();
+        let ctx = LinkContext {
+            content_url: &base,
+            service: "sync",
+            redirect_to: "https://app.example.com/",
+            resume: "r",
+            locale: Locale::De,
+        };
+        let mail = unblock_code("a@example.com", &[1; 16], "A1B2C3D4", &ctx);
+        assert_eq!(mail.template, "unblockCode");
+        assert_eq!(header(&mail, "X-Uid"), Some("01".repeat(16).as_str()));
+        assert_eq!(header(&mail, "X-Unblock-Code"), Some("A1B2C3D4"));
+        let report = format!(
+            "https://accounts.example.com/base/report_signin?uid={}&unblockCode=A1B2C3D4",
+            "01".repeat(16)
+        );
+        assert_eq!(header(&mail, "X-Report-SignIn-Link"), Some(report.as_str()));
+        assert_eq!(header(&mail, "Content-Language"), Some("de"));
+        assert!(mail.text.contains("\n\nA1B2C3D4\n\n"));
+        assert!(mail.text.contains(&report));
+        assert!(mail.html.contains("<code>A1B2C3D4</code>"));
+        assert!(mail.html.contains(&report.replace('&', "&amp;")));
+    }
+
+    #[test]
+    fn password_forgot_otp_mail_carries_the_code() {
+        let mail = password_forgot_otp("a@example.com", &[1; 16], "12345678", Locale::Fr);
+        assert_eq!(mail.template, "passwordForgotOtp");
+        assert_eq!(header(&mail, "X-Uid"), Some("01".repeat(16).as_str()));
+        assert_eq!(header(&mail, "X-Password-Forgot-Otp"), Some("12345678"));
+        assert_eq!(header(&mail, "Content-Language"), Some("fr"));
+        assert_eq!(header(&mail, "X-Verify-Short-Code"), None);
+        assert!(mail.subject.contains("12345678"), "{}", mail.subject);
+        assert!(mail.text.contains("\n\n12345678\n\n"));
+        assert!(mail.html.contains("<code>12345678</code>"));
+    }
+
+    #[test]
+    fn short_codes_are_escaped_in_html() {
+        let base = url::Url::parse("https://accounts.example.com/").unwrap();
+        let ctx = LinkContext {
+            content_url: &base,
+            service: "",
+            redirect_to: "",
+            resume: "",
+            locale: Locale::En,
+        };
+        for mail in [
+            unblock_code("a@example.com", &[1; 16], "<b>&\"", &ctx),
+            password_forgot_otp("a@example.com", &[1; 16], "<b>&\"", Locale::En),
+        ] {
+            assert!(!mail.html.contains("<b>"), "{}", mail.html);
+            assert!(mail.html.contains("&lt;b&gt;&amp;&quot;"), "{}", mail.html);
+        }
+    }
 }
 
 /// Every template in every locale against the committed files under
@@ -421,6 +551,8 @@ mod snapshots {
             verify_login(to, &uid, &code, &ctx),
             verify_short_code(to, &uid, "012345", locale),
             verify_login_code(to, &uid, "654321", locale),
+            unblock_code(to, &uid, "AB12CD34", &ctx),
+            password_forgot_otp(to, &uid, "87654321", locale),
             new_device_login(to, &uid, &ctx),
             recovery(to, &uid, &"ab".repeat(32), &code, &ctx),
             password_reset(to, &uid, &ctx),
