@@ -10,7 +10,8 @@ bin=target/release/foxden
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-FOXDEN_LISTEN=127.0.0.1:$port FOXDEN_DATA_DIR=$data RUST_LOG=warn "$bin" serve &
+# Rate limits off: this measures the server and scrypt, not customs (ADR 0007).
+FOXDEN_RATE_LIMIT=off FOXDEN_LISTEN=127.0.0.1:$port FOXDEN_DATA_DIR=$data RUST_LOG=warn "$bin" serve &
 pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/__lbheartbeat__" >/dev/null && break; sleep 0.2; done
 rss() { grep -E "^$1:" /proc/$pid/status | awk '{print $2/1024 " MiB"}'; }

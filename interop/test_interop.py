@@ -17,6 +17,7 @@ import inspect
 import io
 import json
 import os
+import random
 import re
 import time
 import uuid
@@ -59,9 +60,16 @@ def stretch_versions():
 
 def make_client(version):
     if SUPPORTS_V2:
-        return Client(FOXDEN_URL, key_stretch_version=version)
-    assert version == 1
-    return Client(FOXDEN_URL)
+        client = Client(FOXDEN_URL, key_stretch_version=version)
+    else:
+        assert version == 1
+        client = Client(FOXDEN_URL)
+    # Each client is a user at an address of its own, as a proxy reports it (the
+    # server's per-IP rate limits would otherwise add up every test's failures).
+    client.apiclient.headers["X-Forwarded-For"] = (
+        f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}, 10.0.0.1, 10.0.0.2"
+    )
+    return client
 
 
 def new_identity():
@@ -517,7 +525,7 @@ def test_change_password_keeps_kb(ksv, cleanup):
     assert fetch_kb(s2, "after change") == kb0, "kB must survive a password change"
 
 
-@pytest.mark.skipif(PYFXA_VERSION >= (0, 9, 0), reason="PyFxA 0.9 resets only by OTP (not built yet)")
+@pytest.mark.skipif(PYFXA_VERSION >= (0, 9, 0), reason="PyFxA 0.9 resets only by OTP (tested below)")
 @pytest.mark.parametrize("ksv", stretch_versions())
 def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
     client = make_client(ksv)
@@ -545,6 +553,77 @@ def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
     expect_error("old session after reset", s0.check_session_status, 401, 110)
     s1 = login(client, address, new_password, mailbox, "login after reset")
     assert fetch_kb(s1, "after reset") != kb0, "a reset without a recovery key must change kB"
+
+
+@pytest.mark.skipif(PYFXA_VERSION < (0, 9, 0), reason="PyFxA 0.8 resets by the mailed link code (tested above)")
+@pytest.mark.parametrize("ksv", stretch_versions())
+def test_forgot_password_reset_by_otp(ksv, cleanup):
+    client = make_client(ksv)
+    address, password = new_identity()
+    new_password = password + "-otp"
+    mailbox = Mailbox(address)
+    s0 = create_and_verify(client, address, password, mailbox)
+    kb0 = fetch_kb(s0, "create session")
+    mailbox.skip_existing()
+    with step("POST /password/forgot/send_otp"):
+        forgot = client.send_reset_code(address)
+    m = mailbox.wait("password reset OTP (X-Password-Forgot-Otp)",
+                     lambda m: "x-password-forgot-otp" in m["headers"])
+    assert m["headers"].get("x-template-name") == "passwordForgotOtp", m["headers"]
+    otp = m["headers"]["x-password-forgot-otp"]
+    assert re.fullmatch(r"[0-9]{8}", otp), otp
+    wrong = "11111111" if otp == "00000000" else "00000000"
+    expect_error("verify_otp with a wrong code", lambda: forgot.verify_code(wrong), 400, 105)
+    with step("POST /password/forgot/verify_otp + /password/forgot/verify_code"):
+        reset_token = forgot.verify_code(otp)
+    assert forgot.uid == s0.uid and forgot.email_to_hash_with == address, vars(forgot)
+    with step("POST /account/reset"):
+        client.reset_account(address, reset_token, password=new_password)
+    cleanup.append((client, address, new_password))
+    expect_error("old session after reset", s0.check_session_status, 401, 110)
+    s1 = login(client, address, new_password, mailbox, "login after OTP reset")
+    assert fetch_kb(s1, "after OTP reset") != kb0, "a reset without a recovery key must change kB"
+
+
+@pytest.mark.parametrize("ksv", stretch_versions())
+def test_unblock_code_confirms_a_sign_in(ksv, cleanup):
+    """An unblock code from /account/login/send_unblock_code confirms a sign-in that
+    would otherwise need confirmation (run.sh forces it for confirm-<hex>@example.com)."""
+    client = make_client(ksv)
+    address = f"confirm-{uuid.uuid4().hex}@example.com"
+    password = f"pw-{uuid.uuid4().hex[:16]}"
+    mailbox = Mailbox(address)
+    s0 = create_and_verify(client, address, password, mailbox)
+    cleanup.append((client, address, password))
+    kb0 = fetch_kb(s0, "create session")
+
+    def mailed_unblock_code():
+        mailbox.skip_existing()
+        with step("POST /account/login/send_unblock_code"):
+            assert client.send_unblock_code(address) == {}
+        m = mailbox.wait("unblock code (X-Unblock-Code)", lambda m: "x-unblock-code" in m["headers"])
+        h = m["headers"]
+        assert h.get("x-template-name") == "unblockCode", h
+        assert "report_signin" in h.get("x-report-signin-link", ""), h
+        assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{8}", h["x-unblock-code"]), h["x-unblock-code"]
+        return h["x-unblock-code"]
+
+    code = mailed_unblock_code()
+    expect_error("login with a wrong unblock code",
+                 lambda: quiet_call(lambda: client.login(address, password, keys=True,
+                                                         unblock_code="ZZZZZZZZ")), 400, 127)
+    with step("POST /account/login?keys=true with unblockCode"):
+        session, _ = quiet_call(lambda: client.login(address, password, keys=True,
+                                                     unblock_code=code.lower()))
+    assert session.verified is True, "an unblock code confirms the sign-in"
+    assert fetch_kb(session, "unblocked sign-in") == kb0
+
+    code = mailed_unblock_code()
+    with step("POST /account/login/reject_unblock_code"):
+        assert client.reject_unblock_code(s0.uid, code) == {}
+    expect_error("login with a rejected unblock code",
+                 lambda: quiet_call(lambda: client.login(address, password, keys=True,
+                                                         unblock_code=code)), 400, 127)
 
 
 @pytest.mark.parametrize("ksv", stretch_versions())

@@ -62,6 +62,14 @@ pub enum ApiError {
     RequestTooLarge,
     #[error("invalid nonce")]
     InvalidNonce,
+    /// Rate limited (429); `unblock`: a mailed unblock code lifts it (sign-in).
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64, unblock: bool },
+    /// Blocked for security reasons (400); `unblock` as above.
+    #[error("request blocked")]
+    RequestBlocked { unblock: bool },
+    #[error("invalid unblock code")]
+    InvalidUnblockCode,
     #[error("endpoint gone")]
     Gone,
     #[error("incorrect email case")]
@@ -110,10 +118,13 @@ impl ApiError {
             InvalidTimestamp => 111,
             MissingContentLength => 112,
             RequestTooLarge => 113,
+            TooManyRequests { .. } => 114,
             InvalidNonce => 115,
             Gone => 116,
             IncorrectEmailCase { .. } => 120,
+            RequestBlocked { .. } => 125,
             MustResetAccount { .. } => 126,
+            InvalidUnblockCode => 127,
             UnverifiedSession => 138,
             CannotLoginWithEmail => 149,
             InvalidOrExpiredOtpCode => 183,
@@ -161,6 +172,17 @@ impl ApiError {
                 "Request body too large".into(),
             ),
             InvalidNonce => unauthorized("Invalid nonce in request signature"),
+            TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Client has sent too many requests".into(),
+            ),
+            RequestBlocked { .. } => (
+                StatusCode::BAD_REQUEST,
+                "Request blocked",
+                "The request was blocked for security reasons".into(),
+            ),
+            InvalidUnblockCode => bad("Invalid unblock code"),
             Gone => (
                 StatusCode::GONE,
                 "Gone",
@@ -235,6 +257,14 @@ impl ApiError {
             ServerBusy { retry_after } => {
                 body.insert("retryAfter".into(), json!(retry_after));
             }
+            TooManyRequests {
+                retry_after,
+                unblock,
+            } => {
+                body.insert("retryAfter".into(), json!(retry_after));
+                unblock_fields(body, *unblock);
+            }
+            RequestBlocked { unblock } => unblock_fields(body, *unblock),
             InvalidVerificationCodeWithTries { tries, ttl } => {
                 body.insert("tries".into(), json!(tries));
                 body.insert("ttl".into(), json!(ttl));
@@ -247,6 +277,14 @@ impl ApiError {
     pub fn backend(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "storage backend failure");
         ApiError::BackendFailure
+    }
+}
+
+/// How a client lifts a sign-in block: FxA's `email-captcha` (a mailed unblock code).
+fn unblock_fields(body: &mut Map<String, Value>, unblock: bool) {
+    if unblock {
+        body.insert("verificationMethod".into(), json!("email-captcha"));
+        body.insert("verificationReason".into(), json!("login"));
     }
 }
 
@@ -276,7 +314,9 @@ impl IntoResponse for ApiError {
         body.insert("info".into(), json!(INFO_URL));
         self.extras(&mut body);
         let mut response = (status, axum::Json(Value::Object(body))).into_response();
-        if let ApiError::ServerBusy { retry_after } = self {
+        if let ApiError::ServerBusy { retry_after }
+        | ApiError::TooManyRequests { retry_after, .. } = self
+        {
             if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }

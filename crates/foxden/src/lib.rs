@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod browserid;
 pub mod clock;
+pub mod customs;
 pub mod error;
 pub mod extract;
 pub mod files;

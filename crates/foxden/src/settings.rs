@@ -46,6 +46,8 @@ pub struct Settings {
     /// Emails (matched case-insensitively) whose sign-ins always need confirmation,
     /// even on new accounts and without keys (FxA's `forcedEmailAddresses`); unset = none.
     pub signin_confirm_force_email_regex: Option<regex::Regex>,
+    /// Rate limiting ("customs"); on unless turned off (e.g. for load tests).
+    pub rate_limit: bool,
 }
 
 /// The subset a `foxden.toml` file may set (all optional).
@@ -69,6 +71,7 @@ struct FileSettings {
     skip_confirm_new_account_ms: Option<i64>,
     known_ip_recency_ms: Option<i64>,
     signin_confirm_force_email: Option<String>,
+    rate_limit: Option<bool>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
@@ -149,6 +152,12 @@ impl Settings {
         .filter(|s| !s.is_empty())
         .map(|pattern| force_email_regex(&pattern))
         .transpose()?;
+        let rate_limit = match env("FOXDEN_RATE_LIMIT").as_deref() {
+            Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(_) => return Err("FOXDEN_RATE_LIMIT must be on or off".into()),
+            None => file.rate_limit.unwrap_or(true),
+        };
         let settings = Settings {
             listen,
             public_url,
@@ -182,6 +191,7 @@ impl Settings {
                 .unwrap_or(SEVENTY_TWO_HOURS_MS)
                 .max(0),
             signin_confirm_force_email_regex,
+            rate_limit,
         };
         settings.hawk_port()?;
         Ok(settings)
@@ -207,7 +217,8 @@ impl Settings {
             "listen = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\nsmtp_url = {}\n\
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
-             skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n",
+             skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n\
+             rate_limit = {}\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -231,6 +242,7 @@ impl Settings {
                 Some(re) => format!("{:?}", re.as_str()),
                 None => "(none)".into(),
             },
+            self.rate_limit,
         )
     }
 }

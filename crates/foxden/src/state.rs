@@ -49,6 +49,21 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// The account an email names; errno 102 (with the email) when there is none.
+    pub async fn account_named(
+        &self,
+        email: &crate::validate::Email,
+    ) -> crate::error::ApiResult<foxden_db::Account> {
+        self.db
+            .account_by_email(&email.normalized())
+            .await?
+            .ok_or_else(|| crate::error::ApiError::UnknownAccount {
+                email: Some(email.as_str().to_string()),
+            })
+    }
+}
+
 impl Deref for AppState {
     type Target = Shared;
     fn deref(&self) -> &Shared {

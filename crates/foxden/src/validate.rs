@@ -131,6 +131,34 @@ impl<'de, const MAX: usize> Deserialize<'de> for Bounded<MAX> {
     }
 }
 
+/// Exactly `LEN` characters of `[a-zA-Z0-9]` (FxA's `BASE_36` codes, e.g. `unblockCode`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alnum<const LEN: usize>(pub String);
+
+/// Exactly `LEN` digits (FxA's `DIGITS` codes, e.g. the password-forgot OTP).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Digits<const LEN: usize>(pub String);
+
+fn fixed_code<E: de::Error>(s: String, len: usize, ok: fn(&u8) -> bool) -> Result<String, E> {
+    if s.len() == len && s.bytes().all(|b| ok(&b)) {
+        Ok(s)
+    } else {
+        Err(E::custom(format!("expected a code of {len} characters")))
+    }
+}
+
+impl<'de, const LEN: usize> Deserialize<'de> for Alnum<LEN> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        fixed_code(String::deserialize(d)?, LEN, u8::is_ascii_alphanumeric).map(Alnum)
+    }
+}
+
+impl<'de, const LEN: usize> Deserialize<'de> for Digits<LEN> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        fixed_code(String::deserialize(d)?, LEN, u8::is_ascii_digit).map(Digits)
+    }
+}
+
 /// The verification methods FxA accepts on create, login and reauth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum RequestedVerification {
@@ -186,6 +214,18 @@ mod tests {
             assert!(Email::parse(bad).is_none(), "{bad:?}");
         }
         assert!(Email::parse(&format!("{}@b.co", "a".repeat(65))).is_none());
+    }
+
+    #[test]
+    fn fixed_length_codes() {
+        let alnum = |s: &str| serde_json::from_value::<Alnum<8>>(serde_json::json!(s)).is_ok();
+        let digits = |s: &str| serde_json::from_value::<Digits<8>>(serde_json::json!(s)).is_ok();
+        assert!(alnum("AbC12345") && alnum("ZZZZZZZZ"));
+        assert!(
+            !alnum("ABC1234") && !alnum("ABC123456") && !alnum("ABC-1234") && !alnum("ÄBC12345")
+        );
+        assert!(digits("01234567"));
+        assert!(!digits("0123456a") && !digits("0123456") && !digits("012345678"));
     }
 
     #[test]

@@ -7,19 +7,26 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::auth::{KeyFetchAuth, SessionAuth};
+use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
 use crate::service::signin::{self, Credentials, SignIn};
 use crate::service::signup::{self, SignUp, V2Credentials};
+use crate::service::unblock;
 use crate::service::verification::{Delivery, LinkParams};
 use crate::state::AppState;
-use crate::validate::{Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
+use crate::validate::{Alnum, Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/account/create", post(create))
         .route("/account/login", post(login))
+        .route("/account/login/send_unblock_code", post(send_unblock_code))
+        .route(
+            "/account/login/reject_unblock_code",
+            post(reject_unblock_code),
+        )
         .route("/account/keys", get(keys))
         .route("/account/status", get(status_by_uid).post(status_by_email))
         .route("/account/credentials/status", post(credentials_status))
@@ -134,6 +141,12 @@ async fn create(
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Json<Value>> {
     let v2 = v2_group(&body)?;
+    customs::check(
+        &state,
+        Action::AccountCreate,
+        Subject::email(&ip, body.email.as_str()),
+    )
+    .await?;
     // As FxA: only `email-otp` mails a code at sign-up; other methods get the link.
     delivery_for(body.verification_method)?;
     let short_code = body.verification_method == Some(RequestedVerification::EmailOtp);
@@ -180,7 +193,7 @@ pub struct LoginBody {
     resume: Option<Bounded<2048>>,
     #[serde(rename = "reason")]
     _reason: Option<Bounded<16>>,
-    unblock_code: Option<Bounded<8>>,
+    unblock_code: Option<Alnum<8>>,
     verification_method: Option<RequestedVerification>,
     #[serde(rename = "originalLoginEmail")]
     _original_login_email: Option<Email>,
@@ -195,8 +208,9 @@ pub struct LoginParts {
     pub links: LinkParams,
     /// How a needed confirmation is mailed (`verificationMethod` of the body, else the query).
     pub delivery: Delivery,
-    /// Unblock codes, `email-captcha` and `totp-2fa` are not built yet.
+    /// `email-captcha` and `totp-2fa` are not built yet.
     pub wants_unbuilt_feature: bool,
+    pub unblock_code: Option<String>,
 }
 
 impl LoginBody {
@@ -210,7 +224,7 @@ impl LoginBody {
             (None, Some(method)) => method.and_then(|m| delivery_for(Some(m)).ok()),
             (None, None) => Some(Delivery::Link),
         };
-        let wants_unbuilt_feature = delivery.is_none() || self.unblock_code.is_some();
+        let wants_unbuilt_feature = delivery.is_none();
         LoginParts {
             email: self.email,
             auth_pw: self.auth_pw.0,
@@ -222,6 +236,7 @@ impl LoginBody {
             ),
             delivery: delivery.unwrap_or_default(),
             wants_unbuilt_feature,
+            unblock_code: self.unblock_code.map(|c| c.0),
         }
     }
 }
@@ -252,6 +267,7 @@ async fn login(
             user_agent: Default::default(),
             delivery: parts.delivery,
             ip,
+            unblock_code: parts.unblock_code,
         },
     )
     .await?;
@@ -262,6 +278,44 @@ async fn login(
         done.auth_at_secs,
         &done.verification,
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendUnblockBody {
+    email: Email,
+    service: Option<Service>,
+    redirect_to: Option<Bounded<2048>>,
+    resume: Option<Bounded<2048>>,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+async fn send_unblock_code(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
+    ApiJson(body): ApiJson<SendUnblockBody>,
+) -> ApiResult<Json<Value>> {
+    let mut links = link_params(body.service, None, body.redirect_to, body.resume);
+    links.locale = locale;
+    unblock::send(&state, &body.email, &ip, &links).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RejectUnblockBody {
+    uid: Hex<16>,
+    unblock_code: Alnum<8>,
+}
+
+async fn reject_unblock_code(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RejectUnblockBody>,
+) -> ApiResult<Json<Value>> {
+    unblock::reject(&state, &body.uid.0, &body.unblock_code.0).await?;
+    Ok(Json(json!({})))
 }
 
 /// The body `/account/login` and `/session/reauth` answer with.
@@ -343,8 +397,11 @@ struct EmailBody {
 
 async fn status_by_email(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(body): ApiJson<EmailBody>,
 ) -> ApiResult<Json<Value>> {
+    let subject = Subject::email(&ip, body.email.as_str());
+    customs::check(&state, Action::AccountStatusCheck, subject).await?;
     let account = state.db.account_by_email(&body.email.normalized()).await?;
     let mut out = json!({ "exists": account.is_some() });
     if body.third_party_auth_status {
@@ -356,15 +413,12 @@ async fn status_by_email(
 
 async fn credentials_status(
     State(state): State<AppState>,
+    ip: ClientIp,
     ApiJson(body): ApiJson<EmailBody>,
 ) -> ApiResult<Json<Value>> {
-    let account = state
-        .db
-        .account_by_email(&body.email.normalized())
-        .await?
-        .ok_or_else(|| ApiError::UnknownAccount {
-            email: Some(body.email.as_str().to_string()),
-        })?;
+    let subject = Subject::email(&ip, body.email.as_str());
+    customs::check(&state, Action::GetCredentialsStatus, subject).await?;
+    let account = state.account_named(&body.email).await?;
     if account.disabled_at.is_some() || account.verifier_set_at <= 0 {
         return Err(ApiError::CannotLoginWithEmail);
     }
@@ -387,6 +441,7 @@ struct DestroyBody {
 
 async fn destroy(
     State(state): State<AppState>,
+    ip: ClientIp,
     session: Option<SessionAuth>,
     ApiJson(body): ApiJson<DestroyBody>,
 ) -> ApiResult<Json<Value>> {
@@ -394,7 +449,7 @@ async fn destroy(
         email: body.email,
         auth_pw: body.auth_pw.0,
     };
-    let (account, _) = signin::authenticate(&state, &creds).await?;
+    let (account, _) = signin::authenticate(&state, &creds, Action::AccountDestroy, &ip).await?;
     if let Some(session) = &session {
         if session.token.core.uid != account.uid {
             return Err(ApiError::InvalidToken);

@@ -9,8 +9,9 @@ use serde_json::{json, Value};
 
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
+use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
 use crate::service::verification::{self, is_fully_verified, LinkParams};
 use crate::state::AppState;
@@ -53,6 +54,7 @@ struct VerifyCodeBody {
 
 async fn verify_code(
     State(state): State<AppState>,
+    ip: ClientIp,
     locale: Locale,
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Value>> {
@@ -62,6 +64,8 @@ async fn verify_code(
     let Some(account) = state.db.account(&body.uid.0).await? else {
         return Err(ApiError::UnknownAccount { email: None });
     };
+    let subject = Subject::email(&ip, &account.email);
+    customs::check(&state, Action::RecoveryEmailVerifyCode, subject).await?;
     let outcome = state
         .db
         .verify_email_code(
@@ -108,11 +112,14 @@ struct ResendBody {
 /// unverified, else the session's sign-in code while the session is unconfirmed.
 async fn resend_code(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: SessionAuth,
     locale: Locale,
     ApiQuery(query): ApiQuery<ResendQuery>,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> ApiResult<Json<Value>> {
+    let subject = Subject::uid(&ip, &auth.token.core.uid);
+    customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
     let account = state.token_account(&auth.token.core.uid).await?;
     if let Some(email) = &body.email {
         if email.normalized() != account.normalized_email {

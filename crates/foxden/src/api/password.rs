@@ -7,9 +7,11 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth, SessionAuth};
+use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
+use crate::service::forgot_otp;
 use crate::service::new_password::IssuedSession;
 use crate::service::password_change::{self, Finish};
 use crate::service::password_forgot::{self, forgot_ttl_secs, ResetRequest, CODE_LENGTH};
@@ -18,7 +20,7 @@ use crate::service::signin::Credentials;
 use crate::service::signup::V2Credentials;
 use crate::service::verification::LinkParams;
 use crate::state::AppState;
-use crate::validate::{Bounded, ClientSalt, Email, Hex, Service};
+use crate::validate::{Bounded, ClientSalt, Digits, Email, Hex, Service};
 use foxden_db::PasswordForgotToken;
 
 pub fn routes() -> Router<AppState> {
@@ -29,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/password/forgot/resend_code", post(forgot_resend_code))
         .route("/password/forgot/verify_code", post(forgot_verify_code))
         .route("/password/forgot/status", get(forgot_status))
+        .route("/password/forgot/send_otp", post(forgot_send_otp))
+        .route("/password/forgot/verify_otp", post(forgot_verify_otp))
         .route("/account/reset", post(account_reset))
 }
 
@@ -43,6 +47,7 @@ struct StartBody {
 /// PyFxA 0.8 calls this without authentication, 0.9 with its session: both work.
 async fn start(
     State(state): State<AppState>,
+    ip: ClientIp,
     session: Option<SessionAuth>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> ApiResult<Json<Value>> {
@@ -50,7 +55,8 @@ async fn start(
         email: body.email,
         auth_pw: body.old_auth_pw.0,
     };
-    let started = password_change::start(&state, creds, session.map(|s| s.token.core.uid)).await?;
+    let session_uid = session.map(|s| s.token.core.uid);
+    let started = password_change::start(&state, creds, session_uid, &ip).await?;
     let (field, token) = started.key_fetch;
     Ok(Json(json!({
         field: token,
@@ -168,6 +174,8 @@ async fn forgot_send_code(
         locale,
         ..body.links()
     };
+    let subject = Subject::email(&ip, body.email.as_str());
+    customs::check(&state, Action::PasswordForgotSendCode, subject).await?;
     let issued = password_forgot::send_code(&state, &body.email, &links).await?;
     let event = security::Event {
         name: security::PASSWORD_RESET_REQUESTED,
@@ -187,10 +195,13 @@ async fn forgot_send_code(
 
 async fn forgot_resend_code(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: PasswordForgotAuth,
     locale: Locale,
     ApiJson(body): ApiJson<ForgotBody>,
 ) -> ApiResult<Json<Value>> {
+    let subject = Subject::email(&ip, body.email.as_str());
+    customs::check(&state, Action::PasswordForgotResendCode, subject).await?;
     let token = &auth.token;
     let links = LinkParams {
         locale,
@@ -219,11 +230,57 @@ struct VerifyCodeBody {
 
 async fn forgot_verify_code(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: PasswordForgotAuth,
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Value>> {
+    let subject = Subject::uid(&ip, &auth.token.core.uid);
+    customs::check(&state, Action::PasswordForgotVerifyCode, subject).await?;
     let reset = password_forgot::verify_code(&state, &auth.token, &body.code.0).await?;
     Ok(Json(json!({ "accountResetToken": reset })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendOtpBody {
+    email: Email,
+    #[serde(rename = "service")]
+    _service: Option<Service>,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+async fn forgot_send_otp(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
+    ApiJson(body): ApiJson<SendOtpBody>,
+) -> ApiResult<Json<Value>> {
+    forgot_otp::send_otp(&state, &body.email, &ip, locale).await?;
+    Ok(Json(json!({})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyOtpBody {
+    email: Email,
+    code: Digits<{ forgot_otp::OTP_LENGTH }>,
+    #[serde(rename = "metricsContext")]
+    _metrics_context: Option<Value>,
+}
+
+async fn forgot_verify_otp(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<VerifyOtpBody>,
+) -> ApiResult<Json<Value>> {
+    let done = forgot_otp::verify_otp(&state, &body.email, &body.code.0, &ip).await?;
+    Ok(Json(json!({
+        "code": done.pass_code,
+        "emailToHashWith": done.email_to_hash_with,
+        "token": done.token,
+        "uid": hex::encode(done.uid),
+    })))
 }
 
 /// A GET: Hawk requests carry no payload hash here.
@@ -313,7 +370,7 @@ fn new_session_response(uid: [u8; 16], session: Option<IssuedSession>) -> Json<V
     let mut out = Map::new();
     out.insert("uid".into(), json!(hex::encode(uid)));
     out.insert("sessionToken".into(), json!(session.session_token));
-    out.insert("verified".into(), json!(true));
+    out.insert("verified".into(), json!(session.verified));
     out.insert("authAt".into(), json!(session.auth_at_secs));
     if let Some(token) = session.key_fetch_token {
         out.insert("keyFetchToken".into(), json!(token));

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use super::account::{merge, signed_in_response, KeysQuery, LoginBody};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
+use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
@@ -79,6 +80,7 @@ async fn duplicate(
 
 async fn reauth(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: SessionAuth,
     locale: Locale,
     ApiQuery(query): ApiQuery<KeysQuery>,
@@ -86,7 +88,8 @@ async fn reauth(
 ) -> ApiResult<Json<Value>> {
     let mut parts = body.into_parts(&query);
     parts.links.locale = locale;
-    if parts.wants_unbuilt_feature {
+    // Unblock codes are taken by `/account/login` only.
+    if parts.wants_unbuilt_feature || parts.unblock_code.is_some() {
         return Err(ApiError::FeatureNotEnabled);
     }
     let creds = Credentials {
@@ -100,6 +103,7 @@ async fn reauth(
         query.keys,
         &parts.links,
         parts.delivery,
+        &ip,
     )
     .await?;
     Ok(signed_in_response(
@@ -167,6 +171,7 @@ struct VerifyCodeBody {
 /// code mailed by `verifyShortCode` / `verifyLoginCode`.
 async fn verify_code(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: SessionAuth,
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Value>> {
@@ -178,6 +183,7 @@ async fn verify_code(
         });
     }
     let uid = auth.token.core.uid;
+    customs::check(&state, Action::VerifySessionCode, Subject::uid(&ip, &uid)).await?;
     let account = state.token_account(&uid).await?;
     if !short_code::verify(&account.email_code, &code) {
         return Err(ApiError::InvalidOrExpiredOtpCode);
@@ -213,10 +219,13 @@ struct ResendCodeBody {
 /// unverified, else `verifyLoginCode` (the same code while its step lasts).
 async fn resend_code(
     State(state): State<AppState>,
+    ip: ClientIp,
     auth: SessionAuth,
     locale: Locale,
     ApiJson(_): ApiJson<ResendCodeBody>,
 ) -> ApiResult<Json<Value>> {
+    let subject = Subject::uid(&ip, &auth.token.core.uid);
+    customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
     let account = state.token_account(&auth.token.core.uid).await?;
     if account.email_verified {
         verification::send_login_short_code(&state, &account, locale).await?;

@@ -1,6 +1,8 @@
 //! Flows shared by several handlers; no HTTP types here.
 
+pub mod forgot_otp;
 pub mod new_password;
+pub mod one_time_code;
 pub mod password;
 pub mod password_change;
 pub mod password_forgot;
@@ -9,4 +11,5 @@ pub mod short_code;
 pub mod signin;
 pub mod signup;
 pub mod tokens;
+pub mod unblock;
 pub mod verification;

@@ -1,9 +1,11 @@
 //! What password change and account reset share: hashing the new V2 credentials
-//! and issuing the confirmed session (and keyFetchTokens) that replaces the old ones.
+//! and issuing the session (and keyFetchTokens) that replaces the old ones.
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::xor32;
-use foxden_db::{KeyFetchToken, PasswordV2, SessionToken, UserAgentInfo, VerificationMethod};
+use foxden_db::{
+    KeyFetchToken, PasswordV2, SessionToken, Unverified, UserAgentInfo, VerificationMethod,
+};
 
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
@@ -55,27 +57,33 @@ pub async fn hash_v2(
     }))
 }
 
-/// A confirmed session as the client receives it.
+/// A new session as the client receives it.
 pub struct IssuedSession {
     pub session_token: String,
+    /// No confirmation pending (the caller also requires a verified email).
+    pub verified: bool,
     pub auth_at_secs: i64,
     pub key_fetch_token: Option<String>,
     pub key_fetch_token2: Option<String>,
 }
 
-/// What to issue a fresh confirmed session with.
+/// What to issue a fresh session with.
 pub struct SessionGrant<'a> {
     pub uid: [u8; 16],
     pub now: i64,
     pub user_agent: UserAgentInfo,
     pub method: VerificationMethod,
+    /// The confirmation the new session still owes (a password change carries the
+    /// replaced session's over); `None` issues it confirmed.
+    pub unverified: Option<Unverified>,
     pub ka: &'a [u8; 32],
     /// With keys: the V1 wrap of kB and, for V2 accounts, the V2 wrap.
     pub keys: Option<([u8; 32], Option<[u8; 32]>)>,
 }
 
-/// Mints the session and its keyFetchTokens; the caller stores them in its transaction.
-pub fn confirmed_session(
+/// Mints the session and its keyFetchTokens (which share its confirmation state);
+/// the caller stores them in its transaction.
+pub fn issue_session(
     state: &AppState,
     grant: SessionGrant,
 ) -> (SessionToken, Vec<KeyFetchToken>, IssuedSession) {
@@ -84,32 +92,36 @@ pub fn confirmed_session(
         now,
         user_agent,
         method,
+        unverified,
         ka,
         keys,
     } = grant;
     let minted = Minted::new(TokenKind::Session);
+    let confirmed = unverified.is_none();
+    let verification_id = unverified.as_ref().map(|u| u.token_verification_id);
     let session = SessionToken {
         core: minted.core(state, uid, now),
         user_agent,
         last_access_time: now,
         auth_at: now,
-        unverified: None,
-        verification_method: Some(method),
-        verified_at: Some(now),
+        unverified,
+        verification_method: confirmed.then_some(method),
+        verified_at: confirmed.then_some(now),
     };
     let mut issued = IssuedSession {
         session_token: minted.hex(),
+        verified: confirmed,
         auth_at_secs: now / 1000,
         key_fetch_token: None,
         key_fetch_token2: None,
     };
     let mut records = Vec::new();
     if let Some((wrap_kb, wrap_kb_v2)) = keys {
-        let (minted, record) = key_fetch(state, uid, now, ka, &wrap_kb, None);
+        let (minted, record) = key_fetch(state, uid, now, ka, &wrap_kb, verification_id);
         issued.key_fetch_token = Some(minted.hex());
         records.push(record);
         if let Some(wrap_kb_v2) = wrap_kb_v2 {
-            let (minted, record) = key_fetch(state, uid, now, ka, &wrap_kb_v2, None);
+            let (minted, record) = key_fetch(state, uid, now, ka, &wrap_kb_v2, verification_id);
             issued.key_fetch_token2 = Some(minted.hex());
             records.push(record);
         }

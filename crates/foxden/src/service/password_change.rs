@@ -6,14 +6,16 @@ use foxden_crypto::token::TokenKind;
 use foxden_crypto::xor32;
 use foxden_db::{PasswordChange, VerificationMethod};
 
-use super::new_password::{confirmed_session, hash_v2, new_password, NewPassword, SessionGrant};
+use super::new_password::{hash_v2, issue_session, new_password, NewPassword, SessionGrant};
 use super::password::PasswordVersion;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
 use super::verification::LinkParams;
 use crate::clock::now_ms;
+use crate::customs::Action;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ClientIp;
 use crate::state::AppState;
 
 pub struct Started {
@@ -28,8 +30,9 @@ pub async fn start(
     state: &AppState,
     creds: Credentials,
     session_uid: Option<[u8; 16]>,
+    ip: &ClientIp,
 ) -> ApiResult<Started> {
-    let (account, matched) = authenticate(state, &creds).await?;
+    let (account, matched) = authenticate(state, &creds, Action::PasswordChange, ip).await?;
     if session_uid.is_some_and(|uid| uid != account.uid) {
         return Err(ApiError::InvalidToken);
     }
@@ -102,12 +105,15 @@ pub async fn finish(
                 now,
                 user_agent: old.user_agent.clone(),
                 method: old.verification_method.unwrap_or(VerificationMethod::Email),
+                // As FxA: the new session is exactly as confirmed as the one it replaces.
+                unverified: old.unverified.clone(),
                 ka: &account.ka,
                 keys: req
                     .keys
                     .then(|| (req.wrap_kb, req.v2.as_ref().map(|v2| v2.wrap_kb_v2))),
             };
-            let (session, records, issued) = confirmed_session(state, grant);
+            let (session, records, mut issued) = issue_session(state, grant);
+            issued.verified &= account.email_verified;
             (Some(session), records, Some(issued))
         }
     };

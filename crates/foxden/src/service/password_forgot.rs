@@ -5,13 +5,14 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::{random, xor32};
-use foxden_db::{AccountReset, PasswordForgotToken, VerificationMethod};
+use foxden_db::{AccountReset, PasswordForgotToken, Uid, VerificationMethod};
 
-use super::new_password::{confirmed_session, hash_v2, new_password, NewPassword, SessionGrant};
+use super::new_password::{hash_v2, issue_session, new_password, NewPassword, SessionGrant};
 use super::signup::V2Credentials;
 use super::tokens::Minted;
 use super::verification::{ctx, LinkParams};
 use crate::clock::now_ms;
+use crate::customs;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::templates;
 use crate::state::AppState;
@@ -43,21 +44,9 @@ pub async fn send_code(
     email: &Email,
     links: &LinkParams,
 ) -> ApiResult<ForgotIssued> {
-    let account = state
-        .db
-        .account_by_email(&email.normalized())
-        .await?
-        .ok_or_else(|| ApiError::UnknownAccount {
-            email: Some(email.as_str().to_string()),
-        })?;
+    let account = state.account_named(email).await?;
     let now = now_ms();
-    let minted = Minted::new(TokenKind::PasswordForgot);
-    let token = PasswordForgotToken {
-        core: minted.core(state, account.uid, now),
-        pass_code: random::bytes::<16>(),
-        tries: FORGOT_TRIES,
-    };
-    state.db.create_password_forgot_token(&token).await?;
+    let (minted, token) = issue_token(state, &account.uid, now).await?;
     let mail = templates::recovery(
         &account.email,
         &account.uid,
@@ -80,6 +69,22 @@ pub async fn send_code(
         ttl: forgot_ttl_secs(&token, now),
         tries: token.tries,
     })
+}
+
+/// A new passwordForgotToken for the account (replacing any earlier one).
+pub async fn issue_token(
+    state: &AppState,
+    uid: &Uid,
+    now: i64,
+) -> ApiResult<(Minted, PasswordForgotToken)> {
+    let minted = Minted::new(TokenKind::PasswordForgot);
+    let token = PasswordForgotToken {
+        core: minted.core(state, *uid, now),
+        pass_code: random::bytes::<16>(),
+        tries: FORGOT_TRIES,
+    };
+    state.db.create_password_forgot_token(&token).await?;
+    Ok((minted, token))
 }
 
 /// `/password/forgot/resend_code`: the same code again. The server keeps only a hash
@@ -181,12 +186,14 @@ pub async fn reset_account(
             now,
             user_agent: Default::default(),
             method: VerificationMethod::Email,
+            // The reset proved control of the mailbox.
+            unverified: None,
             ka: &account.ka,
             keys: req
                 .keys
                 .then(|| (wrap_kb, req.v2.as_ref().map(|v2| v2.wrap_kb_v2))),
         };
-        let (session, records, issued) = confirmed_session(state, grant);
+        let (session, records, issued) = issue_session(state, grant);
         (Some(session), records, Some(issued))
     } else {
         (None, Vec::new(), None)
@@ -208,6 +215,7 @@ pub async fn reset_account(
         return Err(ApiError::InvalidToken);
     }
     tracing::info!(uid = %hex::encode(uid), "account reset");
+    customs::forget_failures(state, &account.email).await;
     let mail = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
     if let Err(err) = state.mailer.send(mail).await {
         // The reset is done; only the notification is lost.

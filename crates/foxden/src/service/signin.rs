@@ -8,11 +8,13 @@ use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMe
 use super::password::{self, PasswordMatch, PasswordVersion};
 use super::security::{self, Event};
 use super::tokens::{key_fetch, Minted};
+use super::unblock;
 use super::verification::{
     notify_new_sign_in, send_account_short_code, send_account_verification, send_login_short_code,
     send_login_verification, session_verification_by, Delivery, LinkParams, SessionVerification,
 };
 use crate::clock::now_ms;
+use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::state::AppState;
@@ -26,28 +28,46 @@ pub struct Credentials {
     pub auth_pw: [u8; 32],
 }
 
-/// Finds the account and checks the password, with FxA's errors
-/// (102 unknown, 120 email case, 103 wrong password, 126 must reset, 149 disabled).
+/// Counts the attempt under `action`'s rate limits, finds the account and checks
+/// the password, with FxA's errors (114/125 rate limited, 102 unknown, 120 email
+/// case, 103 wrong password, 126 must reset, 149 disabled). Failures count
+/// towards the action's bad-password limits.
 pub async fn authenticate(
     state: &AppState,
     creds: &Credentials,
+    action: Action,
+    ip: &ClientIp,
 ) -> ApiResult<(Account, PasswordMatch)> {
-    let account = find_account(state, creds).await?;
-    match password::check(&state.passwords, &account, &creds.auth_pw).await? {
-        Some(matched) => Ok((account, matched)),
-        None => Err(wrong_password(&account, creds)),
+    let subject = Subject::email(ip, creds.email.as_str());
+    customs::check(state, action, subject).await?;
+    let account = flag_failure(state, action, subject, find_account(state, creds).await).await?;
+    let checked = password::check(&state.passwords, &account, &creds.auth_pw).await?;
+    let matched = checked.ok_or_else(|| wrong_password(&account, creds));
+    Ok((
+        account,
+        flag_failure(state, action, subject, matched).await?,
+    ))
+}
+
+/// Passes `result` through, counting the failures FxA reports to customs
+/// (errno 102, 103, 126 and 127) against `action`'s limits.
+async fn flag_failure<T>(
+    state: &AppState,
+    action: Action,
+    subject: Subject<'_>,
+    result: ApiResult<T>,
+) -> ApiResult<T> {
+    if let Err(err) = &result {
+        if matches!(err.errno(), 102 | 103 | 126 | 127) {
+            customs::flag(state, action, subject).await;
+        }
     }
+    result
 }
 
 /// The account a sign-in names, if it may sign in (102, 126, 149).
 async fn find_account(state: &AppState, creds: &Credentials) -> ApiResult<Account> {
-    let account = state
-        .db
-        .account_by_email(&creds.email.normalized())
-        .await?
-        .ok_or_else(|| ApiError::UnknownAccount {
-            email: Some(creds.email.as_str().to_string()),
-        })?;
+    let account = state.account_named(&creds.email).await?;
     if account.auth_salt == MUST_RESET_SALT {
         return Err(ApiError::MustResetAccount {
             email: account.email.clone(),
@@ -94,7 +114,9 @@ struct Confirmation {
 /// FxA's rule: a verification id is needed unless the account is new or the IP is
 /// known (a verified security event from it within `known_ip_recency_ms`), and
 /// forced emails always need one; `mustVerify = needsId && (forced || keys)`.
-/// foxden leaves a session that need not be confirmed without an id (confirmed).
+/// A session that needs an id but need not be confirmed yet (keys=false) keeps the
+/// id, as FxA's does: it is usable at once, but asking for keys later (reauth)
+/// makes it confirm first.
 async fn confirmation_needed(
     state: &AppState,
     account: &Account,
@@ -130,9 +152,9 @@ async fn confirmation_needed(
         None
     };
     let needs_id = bypass.is_none();
-    let unverified = (needs_id && (forced || keys)).then(|| Unverified {
+    let unverified = needs_id.then(|| Unverified {
         token_verification_id: random::bytes::<16>(),
-        must_verify: true,
+        must_verify: forced || keys,
     });
     Confirmation { unverified, bypass }
 }
@@ -161,8 +183,10 @@ pub struct SignIn {
     pub user_agent: foxden_db::UserAgentInfo,
     /// How a needed confirmation is mailed (link or 6-digit code).
     pub delivery: Delivery,
-    /// Keys the security events and the known-IP rule.
+    /// Keys the security events, the known-IP rule and the rate limits.
     pub ip: ClientIp,
+    /// A mailed unblock code (`unblockCode`): used up, it confirms the sign-in.
+    pub unblock_code: Option<String>,
 }
 
 pub struct SignedIn {
@@ -175,7 +199,25 @@ pub struct SignedIn {
 }
 
 pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
-    let account = find_account(state, &req.creds).await?;
+    let action = Action::AccountLogin;
+    let subject = Subject::email(&req.ip, req.creds.email.as_str());
+    // A bad-password ban on the email lets a valid unblock code through; nothing else does.
+    if let Some(block) = customs::verdict(state, action, subject).await? {
+        if !(block.unblockable && req.unblock_code.is_some()) {
+            return Err(block.into_error());
+        }
+    }
+    let found = find_account(state, &req.creds).await;
+    let account = flag_failure(state, action, subject, found).await?;
+    let unblocked = match &req.unblock_code {
+        Some(code) => {
+            let valid = unblock::consume(state, &account.uid, code).await?;
+            let checked = valid.then_some(()).ok_or(ApiError::InvalidUnblockCode);
+            flag_failure(state, action, subject, checked).await?;
+            true
+        }
+        None => false,
+    };
     let Some(matched) = password::check(&state.passwords, &account, &req.creds.auth_pw).await?
     else {
         let err = wrong_password(&account, &req.creds);
@@ -189,11 +231,19 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
             };
             security::record(state, event).await;
         }
-        return Err(err);
+        return flag_failure(state, action, subject, Err(err)).await;
     };
     let now = now_ms();
-    let Confirmation { unverified, bypass } =
-        confirmation_needed(state, &account, req.keys, &req.ip, now).await;
+    // The mailed unblock code proved the address: nothing more to confirm.
+    let unblocked = unblocked && account.email_verified;
+    let Confirmation { unverified, bypass } = if unblocked {
+        Confirmation {
+            unverified: None,
+            bypass: None,
+        }
+    } else {
+        confirmation_needed(state, &account, req.keys, &req.ip, now).await
+    };
     let session_minted = Minted::new(TokenKind::Session);
     let session = SessionToken {
         core: session_minted.core(state, account.uid, now),
@@ -213,7 +263,11 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         now,
     );
     state.db.create_session(&session, &records).await?;
-    if let Some(unverified) = &unverified {
+    // Mail when the sign-in must be confirmed now (or the account's email is unconfirmed).
+    let to_confirm = unverified
+        .as_ref()
+        .filter(|u| u.must_verify || !account.email_verified);
+    if let Some(unverified) = to_confirm {
         if let Err(err) =
             send_confirmation_mail(state, &account, unverified, &req.links, req.delivery).await
         {
@@ -248,7 +302,7 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         uid: account.uid,
         ip: &req.ip,
         token_id_hash,
-        verified: bypass.is_some(),
+        verified: bypass.is_some() || unblocked,
     };
     security::record(state, event).await;
     Ok(SignedIn {
@@ -310,8 +364,9 @@ pub async fn reauth(
     keys: bool,
     links: &LinkParams,
     delivery: Delivery,
+    ip: &ClientIp,
 ) -> ApiResult<Reauthed> {
-    let (account, matched) = authenticate(state, &creds).await?;
+    let (account, matched) = authenticate(state, &creds, Action::AccountLogin, ip).await?;
     if account.uid != session.core.uid {
         return Err(ApiError::IncorrectPassword {
             email: account.email.clone(),

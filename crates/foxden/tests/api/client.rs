@@ -65,10 +65,14 @@ pub fn hawk_header(
 }
 
 pub fn now_secs() -> i64 {
+    now_ms() / 1000
+}
+
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs() as i64
+        .as_millis() as i64
 }
 
 impl TestApp {

@@ -111,6 +111,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         signin_confirm_force_email_regex: opts
             .force_confirm_email
             .map(|p| foxden::settings::force_email_regex(p).unwrap()),
+        rate_limit: true,
     };
     let app = foxden::Application::build_on(settings, listener)
         .await
@@ -266,6 +267,33 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Resp {
         self.send(Method::GET, path, None, None).await
+    }
+
+    /// A POST from client address `ip`, as a proxy chain reports it (`ip` is the
+    /// 3rd entry from the right of `X-Forwarded-For`, FxA's `clientAddressDepth`).
+    pub async fn post_from(&self, ip: &str, path: &str, body: &Value) -> Resp {
+        let res = self
+            .http
+            .post(self.url(path))
+            .header("X-Forwarded-For", format!("{ip}, 10.0.0.1, 10.0.0.2"))
+            .json(body)
+            .send()
+            .await
+            .expect("request failed");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = res.json().await.unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The server's database, opened alongside it (SQLite WAL allows that).
+    pub async fn database(&self) -> std::sync::Arc<dyn foxden_db::Db> {
+        let url = foxden_db::sqlite_url_for(&self.data_dir);
+        foxden_db::connect(&url).await.expect("open the database")
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Resp {

@@ -1,0 +1,120 @@
+//! Password reset by an 8-digit mailed code (FxA's `passwordForgotOtp`, the only
+//! way PyFxA 0.9 resets): `/password/forgot/send_otp` mails the code (valid ten
+//! minutes, one per account: a new one replaces the old), and
+//! `/password/forgot/verify_otp` trades it for a passwordForgotToken and its
+//! passCode, which `/password/forgot/verify_code` then takes as usual. Wrong
+//! guesses are bounded by the rate limits of both actions.
+
+use foxden_db::{Account, OneTimeCode, OneTimeCodeKind};
+
+use super::one_time_code::{code_hash, random_code, DIGITS};
+use super::password_forgot::issue_token;
+use super::security::{self, Event};
+use super::verification::deliver;
+use crate::clock::now_ms;
+use crate::customs::{self, Action, Subject};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ClientIp;
+use crate::mail::{templates, Locale};
+use crate::state::AppState;
+use crate::validate::Email;
+
+/// `passwordForgotOtp.digits`.
+pub const OTP_LENGTH: usize = 8;
+/// `passwordForgotOtp.ttl`: ten minutes.
+pub const OTP_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+pub const OTP_SENT_EVENT: &str = "account.password_reset_otp_sent";
+pub const OTP_VERIFIED_EVENT: &str = "account.password_reset_otp_verified";
+
+pub async fn send_otp(
+    state: &AppState,
+    email: &Email,
+    ip: &ClientIp,
+    locale: Locale,
+) -> ApiResult<()> {
+    customs::check(
+        state,
+        Action::PasswordForgotSendOtp,
+        Subject::email(ip, email.as_str()),
+    )
+    .await?;
+    let account = state.account_named(email).await?;
+    let code = random_code(DIGITS, OTP_LENGTH);
+    let record = OneTimeCode {
+        uid: account.uid,
+        kind: OneTimeCodeKind::PasswordForgotOtp,
+        code_hash: code_hash(&account.uid, &code),
+        created_at: now_ms(),
+    };
+    state.db.create_one_time_code(&record, true).await?;
+    let mail = templates::password_forgot_otp(&account.email, &account.uid, &code, locale);
+    if let Err(err) = deliver(state, mail).await {
+        state
+            .db
+            .delete_one_time_codes(&account.uid, OneTimeCodeKind::PasswordForgotOtp)
+            .await?;
+        return Err(err);
+    }
+    tracing::info!(uid = %hex::encode(account.uid), "password reset OTP sent");
+    record_event(state, &account, ip, OTP_SENT_EVENT).await;
+    Ok(())
+}
+
+pub struct OtpVerified {
+    pub uid: [u8; 16],
+    /// The new passwordForgotToken (64 hex).
+    pub token: String,
+    /// Its passCode (32 hex), for `/password/forgot/verify_code`.
+    pub pass_code: String,
+    /// The account's email as stored, which the client stretches the new password with.
+    pub email_to_hash_with: String,
+}
+
+/// A right, fresh code is used up and buys a passwordForgotToken; anything else is errno 105.
+pub async fn verify_otp(
+    state: &AppState,
+    email: &Email,
+    code: &str,
+    ip: &ClientIp,
+) -> ApiResult<OtpVerified> {
+    customs::check(
+        state,
+        Action::PasswordForgotVerifyOtp,
+        Subject::email(ip, email.as_str()),
+    )
+    .await?;
+    let account = state.account_named(email).await?;
+    let now = now_ms();
+    let created_at = state
+        .db
+        .consume_one_time_code(
+            &account.uid,
+            OneTimeCodeKind::PasswordForgotOtp,
+            &code_hash(&account.uid, code),
+        )
+        .await?;
+    let fresh = created_at.is_some_and(|at| now - at <= OTP_LIFETIME_MS);
+    if !fresh {
+        return Err(ApiError::InvalidVerificationCode);
+    }
+    let (minted, token) = issue_token(state, &account.uid, now).await?;
+    record_event(state, &account, ip, OTP_VERIFIED_EVENT).await;
+    Ok(OtpVerified {
+        uid: account.uid,
+        token: minted.hex(),
+        pass_code: hex::encode(token.pass_code),
+        email_to_hash_with: account.email,
+    })
+}
+
+async fn record_event(state: &AppState, account: &Account, ip: &ClientIp, name: &'static str) {
+    let event = Event {
+        name,
+        uid: account.uid,
+        ip,
+        token_id_hash: None,
+        verified: false,
+    };
+    security::record(state, event).await;
+}

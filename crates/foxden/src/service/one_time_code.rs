@@ -1,0 +1,68 @@
+//! Mailed one-time codes (sign-in unblock codes, password-forgot OTPs): random
+//! codes over a small alphabet, of which the database keeps only
+//! `SHA-256(uid ‖ code)` (as FxA stores unblock codes).
+
+use aws_lc_rs::digest;
+use foxden_db::Uid;
+
+/// FxA's `random.base32`: digits and capitals without I, L, O and U.
+pub const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub const DIGITS: &[u8; 10] = b"0123456789";
+
+/// `len` characters drawn uniformly from `alphabet` (rejection sampling, so no
+/// character is likelier than another).
+pub fn random_code(alphabet: &[u8], len: usize) -> String {
+    assert!(!alphabet.is_empty() && alphabet.len() <= 256);
+    let n = alphabet.len();
+    let limit = 256 - 256 % n;
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for byte in foxden_crypto::random::bytes::<32>() {
+            if (byte as usize) < limit && out.len() < len {
+                out.push(alphabet[byte as usize % n] as char);
+            }
+        }
+    }
+    out
+}
+
+/// What the database stores for a code.
+pub fn code_hash(uid: &Uid, code: &str) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    ctx.update(uid);
+    ctx.update(code.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_use_only_their_alphabet_and_length() {
+        for _ in 0..200 {
+            let code = random_code(BASE32, 8);
+            assert_eq!(code.len(), 8);
+            assert!(code.bytes().all(|c| BASE32.contains(&c)), "{code}");
+            assert!(!code.contains(['I', 'L', 'O', 'U']));
+            let digits = random_code(DIGITS, 8);
+            assert!(digits.bytes().all(|c| c.is_ascii_digit()), "{digits}");
+        }
+    }
+
+    #[test]
+    fn every_character_turns_up() {
+        let many: String = (0..400).map(|_| random_code(DIGITS, 8)).collect();
+        assert!(DIGITS.iter().all(|d| many.as_bytes().contains(d)));
+    }
+
+    #[test]
+    fn hash_binds_the_uid() {
+        let (a, b) = ([1u8; 16], [2u8; 16]);
+        assert_eq!(code_hash(&a, "ABCD2345"), code_hash(&a, "ABCD2345"));
+        assert_ne!(code_hash(&a, "ABCD2345"), code_hash(&b, "ABCD2345"));
+        assert_ne!(code_hash(&a, "ABCD2345"), code_hash(&a, "ABCD2346"));
+    }
+}
