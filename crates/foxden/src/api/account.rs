@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::MailRequest;
 use crate::auth::{KeyFetchAuth, SessionAuth};
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
@@ -280,25 +281,13 @@ async fn login(
     ))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SendUnblockBody {
-    email: Email,
-    service: Option<Service>,
-    redirect_to: Option<Bounded<2048>>,
-    resume: Option<Bounded<2048>>,
-    #[serde(rename = "metricsContext")]
-    _metrics_context: Option<Value>,
-}
-
 async fn send_unblock_code(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
-    ApiJson(body): ApiJson<SendUnblockBody>,
+    ApiJson(body): ApiJson<MailRequest>,
 ) -> ApiResult<Json<Value>> {
-    let mut links = link_params(body.service, None, body.redirect_to, body.resume);
-    links.locale = locale;
+    let links = body.links(locale);
     unblock::send(&state, &body.email, &ip, &links).await?;
     Ok(Json(json!({})))
 }

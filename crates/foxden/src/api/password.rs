@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::MailRequest;
 use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth, SessionAuth};
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
@@ -20,7 +21,7 @@ use crate::service::signin::Credentials;
 use crate::service::signup::V2Credentials;
 use crate::service::verification::LinkParams;
 use crate::state::AppState;
-use crate::validate::{Bounded, ClientSalt, Digits, Email, Hex, Service};
+use crate::validate::{ClientSalt, Digits, Email, Hex, Service};
 use foxden_db::PasswordForgotToken;
 
 pub fn routes() -> Router<AppState> {
@@ -142,38 +143,13 @@ async fn finish(
     Ok(new_session_response(done.uid, done.session))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ForgotBody {
-    email: Email,
-    service: Option<Service>,
-    redirect_to: Option<Bounded<2048>>,
-    resume: Option<Bounded<2048>>,
-    #[serde(rename = "metricsContext")]
-    _metrics_context: Option<Value>,
-}
-
-impl ForgotBody {
-    fn links(&self) -> LinkParams {
-        LinkParams {
-            service: self.service.clone().map(|s| s.0).unwrap_or_default(),
-            redirect_to: self.redirect_to.clone().map(|r| r.0).unwrap_or_default(),
-            resume: self.resume.clone().map(|r| r.0).unwrap_or_default(),
-            locale: Locale::default(),
-        }
-    }
-}
-
 async fn forgot_send_code(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
-    ApiJson(body): ApiJson<ForgotBody>,
+    ApiJson(body): ApiJson<MailRequest>,
 ) -> ApiResult<Json<Value>> {
-    let links = LinkParams {
-        locale,
-        ..body.links()
-    };
+    let links = body.links(locale);
     let subject = Subject::email(&ip, body.email.as_str());
     customs::check(&state, Action::PasswordForgotSendCode, subject).await?;
     let issued = password_forgot::send_code(&state, &body.email, &links).await?;
@@ -198,15 +174,12 @@ async fn forgot_resend_code(
     ip: ClientIp,
     auth: PasswordForgotAuth,
     locale: Locale,
-    ApiJson(body): ApiJson<ForgotBody>,
+    ApiJson(body): ApiJson<MailRequest>,
 ) -> ApiResult<Json<Value>> {
     let subject = Subject::email(&ip, body.email.as_str());
     customs::check(&state, Action::PasswordForgotResendCode, subject).await?;
     let token = &auth.token;
-    let links = LinkParams {
-        locale,
-        ..body.links()
-    };
+    let links = body.links(locale);
     let ttl = password_forgot::resend_code(&state, token, &links).await?;
     // FxA also echoes the token itself; foxden keeps only a hash of its id, so it
     // leaves the field out rather than send something else under that name

@@ -5,12 +5,11 @@
 //! passCode, which `/password/forgot/verify_code` then takes as usual. Wrong
 //! guesses are bounded by the rate limits of both actions.
 
-use foxden_db::{Account, OneTimeCode, OneTimeCodeKind};
+use foxden_db::{Account, OneTimeCodeKind};
 
-use super::one_time_code::{code_hash, random_code, DIGITS};
+use super::one_time_code::{code_hash, store_and_mail, CodeSpec, DIGITS};
 use super::password_forgot::issue_token;
 use super::security::{self, Event};
-use super::verification::deliver;
 use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
@@ -40,22 +39,16 @@ pub async fn send_otp(
     )
     .await?;
     let account = state.account_named(email).await?;
-    let code = random_code(DIGITS, OTP_LENGTH);
-    let record = OneTimeCode {
-        uid: account.uid,
+    let spec = CodeSpec {
         kind: OneTimeCodeKind::PasswordForgotOtp,
-        code_hash: code_hash(&account.uid, &code),
-        created_at: now_ms(),
+        alphabet: DIGITS,
+        len: OTP_LENGTH,
+        replace: true,
     };
-    state.db.create_one_time_code(&record, true).await?;
-    let mail = templates::password_forgot_otp(&account.email, &account.uid, &code, locale);
-    if let Err(err) = deliver(state, mail).await {
-        state
-            .db
-            .delete_one_time_codes(&account.uid, OneTimeCodeKind::PasswordForgotOtp)
-            .await?;
-        return Err(err);
-    }
+    store_and_mail(state, &account, spec, |code| {
+        templates::password_forgot_otp(&account.email, &account.uid, code, locale)
+    })
+    .await?;
     tracing::info!(uid = %hex::encode(account.uid), "password reset OTP sent");
     record_event(state, &account, ip, OTP_SENT_EVENT).await;
     Ok(())

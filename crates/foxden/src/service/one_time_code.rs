@@ -3,7 +3,13 @@
 //! `SHA-256(uid ‖ code)` (as FxA stores unblock codes).
 
 use aws_lc_rs::digest;
-use foxden_db::Uid;
+use foxden_db::{Account, OneTimeCode, OneTimeCodeKind, Uid};
+
+use super::verification::deliver;
+use crate::clock::now_ms;
+use crate::error::ApiResult;
+use crate::mail::Mail;
+use crate::state::AppState;
 
 /// FxA's `random.base32`: digits and capitals without I, L, O and U.
 pub const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -34,6 +40,42 @@ pub fn code_hash(uid: &Uid, code: &str) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(ctx.finish().as_ref());
     out
+}
+
+/// What kind of code to mail, and how.
+pub struct CodeSpec {
+    pub kind: OneTimeCodeKind,
+    pub alphabet: &'static [u8],
+    pub len: usize,
+    /// Whether a new code replaces the account's earlier ones of this kind.
+    pub replace: bool,
+}
+
+/// Draws a code, stores its hash for the account and mails it (`write` turns the
+/// code into the mail). A code whose mail could not be handed over is removed
+/// again, and the caller gets errno 151.
+pub async fn store_and_mail(
+    state: &AppState,
+    account: &Account,
+    spec: CodeSpec,
+    write: impl FnOnce(&str) -> Mail,
+) -> ApiResult<()> {
+    let code = random_code(spec.alphabet, spec.len);
+    let record = OneTimeCode {
+        uid: account.uid,
+        kind: spec.kind,
+        code_hash: code_hash(&account.uid, &code),
+        created_at: now_ms(),
+    };
+    state.db.create_one_time_code(&record, spec.replace).await?;
+    if let Err(err) = deliver(state, write(&code)).await {
+        state
+            .db
+            .consume_one_time_code(&account.uid, spec.kind, &record.code_hash)
+            .await?;
+        return Err(err);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! further confirmation; `/account/login/reject_unblock_code` ("this wasn't me")
 //! burns one.
 
-use foxden_db::{OneTimeCode, OneTimeCodeKind, Uid};
+use foxden_db::{OneTimeCodeKind, Uid};
 
-use super::one_time_code::{code_hash, random_code, BASE32};
-use super::verification::{ctx, deliver, LinkParams};
+use super::one_time_code::{code_hash, store_and_mail, CodeSpec, BASE32};
+use super::verification::{ctx, LinkParams};
 use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
@@ -35,23 +35,16 @@ pub async fn send(
     )
     .await?;
     let account = state.account_named(email).await?;
-    let code = random_code(BASE32, CODE_LENGTH);
-    let record = OneTimeCode {
-        uid: account.uid,
+    let spec = CodeSpec {
         kind: OneTimeCodeKind::Unblock,
-        code_hash: code_hash(&account.uid, &code),
-        created_at: now_ms(),
+        alphabet: BASE32,
+        len: CODE_LENGTH,
+        replace: false,
     };
-    state.db.create_one_time_code(&record, false).await?;
-    let mail = templates::unblock_code(&account.email, &account.uid, &code, &ctx(state, links));
-    if let Err(err) = deliver(state, mail).await {
-        // A code nobody received must not stay usable.
-        state
-            .db
-            .consume_one_time_code(&account.uid, OneTimeCodeKind::Unblock, &record.code_hash)
-            .await?;
-        return Err(err);
-    }
+    store_and_mail(state, &account, spec, |code| {
+        templates::unblock_code(&account.email, &account.uid, code, &ctx(state, links))
+    })
+    .await?;
     tracing::info!(uid = %hex::encode(account.uid), "unblock code sent");
     Ok(())
 }

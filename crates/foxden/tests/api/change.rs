@@ -22,6 +22,22 @@ async fn start(app: &TestApp, email: &str, old_auth_pw: &str) -> Resp {
     app.post(START, &body).await
 }
 
+/// A verified V1 account with password "old password", and its kB.
+async fn account_with_kb<'a>(app: &'a TestApp, email: &str) -> (TestClient<'a>, [u8; 32]) {
+    let mut c = TestClient::v1(app, email, "old password");
+    c.create_verified(true).await;
+    let kb = c.keys().await.1;
+    (c, kb)
+}
+
+/// A passwordChangeToken for `c`'s current (V1) password.
+async fn change_token_for(c: &TestClient<'_>) -> String {
+    start(c.app, &c.email, &c.auth_pw_v1())
+        .await
+        .ok()
+        .str("passwordChangeToken")
+}
+
 /// `/password/change/finish{query}` authenticated by the passwordChangeToken.
 async fn finish(
     app: &TestApp,
@@ -115,9 +131,7 @@ fn keys_changed_at(claims: &Value) -> i64 {
 async fn v1_change_keeps_kb_and_ends_every_session() {
     let app = spawn_app().await;
     let email = "change.v1@example.com";
-    let mut old = TestClient::v1(&app, email, "old password");
-    old.create_verified(true).await;
-    let kb = old.keys().await.1;
+    let (old, kb) = account_with_kb(&app, email).await;
     let mut other_device = old.another_device();
     other_device.login(false).await.ok();
 
@@ -225,9 +239,7 @@ async fn a_change_upgrades_a_v1_account_to_v2() {
 async fn finish_with_keys_replaces_the_callers_session() {
     let app = spawn_app().await;
     let email = "change.keys@example.com";
-    let mut old = TestClient::v1(&app, email, "old password");
-    old.create_verified(true).await;
-    let kb = old.keys().await.1;
+    let (old, kb) = account_with_kb(&app, email).await;
 
     // Start signed with the caller's own session (as PyFxA 0.9 does).
     let body = json!({ "email": email, "oldAuthPW": old.auth_pw_v1() });
@@ -266,9 +278,7 @@ async fn the_new_session_owes_what_the_replaced_one_owed() {
     })
     .await;
     let email = "change.unconfirmed@example.com";
-    let mut owner = TestClient::v1(&app, email, "old password");
-    owner.create_verified(true).await;
-    let kb = owner.keys().await.1;
+    let (owner, kb) = account_with_kb(&app, email).await;
     let mut signed_in = owner.another_device();
     assert_eq!(signed_in.login(true).await.ok().body["verified"], false);
     let confirm_mail = app.last_mail(email);
@@ -349,14 +359,9 @@ async fn start_rejects_a_wrong_password_and_an_unknown_email() {
 async fn a_password_change_token_is_single_use() {
     let app = spawn_app().await;
     let email = "change.once@example.com";
-    let mut old = TestClient::v1(&app, email, "old password");
-    old.create_verified(true).await;
-    let kb = old.keys().await.1;
+    let (old, kb) = account_with_kb(&app, email).await;
 
-    let change_token = start(&app, email, &old.auth_pw_v1())
-        .await
-        .ok()
-        .str("passwordChangeToken");
+    let change_token = change_token_for(&old).await;
     let new = TestClient::v1(&app, email, "new password");
     let body = finish_body(&new, &kb);
     finish(&app, Scheme::Hawk, &change_token, "", &body)
@@ -377,14 +382,9 @@ async fn a_password_change_token_is_single_use() {
 async fn an_incomplete_v2_group_changes_nothing() {
     let app = spawn_app().await;
     let email = "change.partial@example.com";
-    let mut old = TestClient::v1(&app, email, "old password");
-    old.create_verified(true).await;
-    let kb = old.keys().await.1;
+    let (old, kb) = account_with_kb(&app, email).await;
 
-    let change_token = start(&app, email, &old.auth_pw_v1())
-        .await
-        .ok()
-        .str("passwordChangeToken");
+    let change_token = change_token_for(&old).await;
     let new = TestClient::v2(&app, email, "new password");
     let complete = finish_body(&new, &kb);
     for missing in ["clientSalt", "wrapKbVersion2", "authPWVersion2"] {
@@ -428,16 +428,11 @@ async fn start_refuses_another_accounts_session() {
 async fn finish_refuses_another_accounts_session() {
     let app = spawn_app().await;
     let email = "alice2@example.com";
-    let mut alice = TestClient::v1(&app, email, "old password");
-    alice.create_verified(true).await;
-    let kb = alice.keys().await.1;
+    let (alice, kb) = account_with_kb(&app, email).await;
     let mut bob = TestClient::v1(&app, "bob2@example.com", "bob pw");
     bob.create_verified(false).await;
 
-    let change_token = start(&app, email, &alice.auth_pw_v1())
-        .await
-        .ok()
-        .str("passwordChangeToken");
+    let change_token = change_token_for(&alice).await;
     let new = TestClient::v1(&app, email, "new password");
     let mut body = finish_body(&new, &kb);
     body["sessionToken"] = json!(session_id(&bob));
@@ -456,15 +451,10 @@ async fn finish_refuses_another_accounts_session() {
 async fn generation_grows_and_only_a_reset_changes_keys_changed_at() {
     let app = spawn_app().await;
     let email = "generation@example.com";
-    let mut old = TestClient::v1(&app, email, "old password");
-    old.create_verified(true).await;
-    let kb = old.keys().await.1;
+    let (old, kb) = account_with_kb(&app, email).await;
     let before = cert_claims(&old).await;
 
-    let change_token = start(&app, email, &old.auth_pw_v1())
-        .await
-        .ok()
-        .str("passwordChangeToken");
+    let change_token = change_token_for(&old).await;
     let mut new = TestClient::v1(&app, email, "new password");
     let mut body = finish_body(&new, &kb);
     body["sessionToken"] = json!(session_id(&old));
