@@ -525,6 +525,16 @@ def test_change_password_keeps_kb(ksv, cleanup):
     assert fetch_kb(s2, "after change") == kb0, "kB must survive a password change"
 
 
+def reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailbox, cleanup):
+    """/account/reset, then: the old session is gone and the new password signs in to a new kB."""
+    with step("POST /account/reset"):
+        client.reset_account(address, reset_token, password=new_password)
+    cleanup.append((client, address, new_password))
+    expect_error("old session after reset", s0.check_session_status, 401, 110)
+    s1 = login(client, address, new_password, mailbox, "login after reset")
+    assert fetch_kb(s1, "after reset") != kb0, "a reset without a recovery key must change kB"
+
+
 @pytest.mark.skipif(PYFXA_VERSION >= (0, 9, 0), reason="PyFxA 0.9 resets only by OTP (tested below)")
 @pytest.mark.parametrize("ksv", stretch_versions())
 def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
@@ -547,12 +557,7 @@ def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
         assert forgot.get_status()["tries"] == 2
     with step("POST /password/forgot/verify_code"):
         reset_token = forgot.verify_code(code)
-    with step("POST /account/reset"):
-        client.reset_account(address, reset_token, password=new_password)
-    cleanup.append((client, address, new_password))
-    expect_error("old session after reset", s0.check_session_status, 401, 110)
-    s1 = login(client, address, new_password, mailbox, "login after reset")
-    assert fetch_kb(s1, "after reset") != kb0, "a reset without a recovery key must change kB"
+    reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailbox, cleanup)
 
 
 @pytest.mark.skipif(PYFXA_VERSION < (0, 9, 0), reason="PyFxA 0.8 resets by the mailed link code (tested above)")
@@ -577,12 +582,7 @@ def test_forgot_password_reset_by_otp(ksv, cleanup):
     with step("POST /password/forgot/verify_otp + /password/forgot/verify_code"):
         reset_token = forgot.verify_code(otp)
     assert forgot.uid == s0.uid and forgot.email_to_hash_with == address, vars(forgot)
-    with step("POST /account/reset"):
-        client.reset_account(address, reset_token, password=new_password)
-    cleanup.append((client, address, new_password))
-    expect_error("old session after reset", s0.check_session_status, 401, 110)
-    s1 = login(client, address, new_password, mailbox, "login after OTP reset")
-    assert fetch_kb(s1, "after OTP reset") != kb0, "a reset without a recovery key must change kB"
+    reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailbox, cleanup)
 
 
 @pytest.mark.parametrize("ksv", stretch_versions())
