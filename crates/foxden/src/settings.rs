@@ -307,6 +307,23 @@ mod tests {
         assert_eq!(s.max_body_bytes, 16384);
         assert!(s.smtp_url.is_none());
         assert!(s.signin_confirm_force_email_regex.is_none());
+        assert!(s.rate_limit);
+    }
+
+    #[test]
+    fn rate_limits_can_be_turned_off() {
+        assert!(
+            !load(&[("FOXDEN_RATE_LIMIT", "off")], "")
+                .unwrap()
+                .rate_limit
+        );
+        assert!(!load(&[], "rate_limit = false").unwrap().rate_limit);
+        assert!(
+            load(&[("FOXDEN_RATE_LIMIT", "on")], "rate_limit = false")
+                .unwrap()
+                .rate_limit
+        );
+        assert!(load(&[("FOXDEN_RATE_LIMIT", "maybe")], "").is_err());
     }
 
     #[test]

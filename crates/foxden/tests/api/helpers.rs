@@ -330,6 +330,15 @@ impl PgSchema {
         Some(PgSchema { name, url, admin })
     }
 
+    /// Makes every row of `table` older by `ms` (its `created_at`), as if time had passed.
+    pub async fn age(&self, table: &str, ms: i64) {
+        let sql = format!(
+            "UPDATE {}.{table} SET created_at = created_at - {ms}",
+            self.name
+        );
+        self.admin.batch_execute(&sql).await.expect("age rows");
+    }
+
     pub async fn drop_now(self) {
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
         if let Err(e) = self.admin.batch_execute(&sql).await {

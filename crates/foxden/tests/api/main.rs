@@ -8,6 +8,7 @@ mod cli;
 mod client;
 mod confirm;
 mod emails;
+mod expiry;
 mod forgot_otp;
 mod helpers;
 mod hygiene;
