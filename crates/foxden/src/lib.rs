@@ -11,6 +11,7 @@ pub mod extract;
 pub mod files;
 mod http;
 pub mod mail;
+pub mod prune;
 pub mod service;
 pub mod settings;
 pub mod state;
@@ -84,9 +85,12 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, service)
+        let pruner = tokio::spawn(prune::run(self.state.clone()));
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        pruner.abort();
+        served
     }
 }
 

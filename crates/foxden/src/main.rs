@@ -34,6 +34,8 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Delete expired tokens, codes and rate-limit counters once (`serve` does it hourly).
+    Prune,
     /// BrowserID signing keys.
     Keys {
         #[command(subcommand)]
@@ -99,6 +101,14 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Command::Healthcheck => healthcheck(&settings),
+        Command::Prune => {
+            let state = foxden::build_state(settings).await?;
+            let removed = foxden::prune::prune_once(&state)
+                .await
+                .map_err(|e| format!("pruning failed: {e}"))?;
+            println!("removed {removed} expired record(s)");
+            Ok(())
+        }
         Command::Config {
             command: ConfigCommand::Check,
         } => {

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 pub use records::{
     AccountResetAuth, KeyFetchAuth, PasswordChangeAuth, PasswordForgotAuth, SessionAuth,
-    TokenRecord,
+    TokenRecord, PLAIN_TOKEN_LIFETIME_MS,
 };
 
 /// A request authenticated with a token of kind `T::KIND`.

@@ -21,10 +21,10 @@ pub struct PasswordChangeToken(pub TokenCore);
 /// An accountResetToken (lifetime 15 minutes).
 pub struct AccountResetToken(pub TokenCore);
 
-const FIFTEEN_MINUTES_MS: i64 = 15 * 60 * 1000;
-const ONE_HOUR_MS: i64 = 60 * 60 * 1000;
+/// Lifetime of passwordChange and accountReset tokens (`tokenLifetimes`).
+pub const PLAIN_TOKEN_LIFETIME_MS: i64 = 15 * 60 * 1000;
 /// Session last-access times are written at most this often.
-const TOUCH_INTERVAL_MS: i64 = ONE_HOUR_MS;
+const TOUCH_INTERVAL_MS: i64 = 60 * 60 * 1000;
 
 pub trait TokenRecord: Sized + Send + 'static {
     const KIND: TokenKind;
@@ -118,7 +118,7 @@ impl TokenRecord for PasswordForgotToken {
     }
 
     fn lifetime_ms(_: &AppState) -> Option<i64> {
-        Some(ONE_HOUR_MS)
+        Some(crate::service::password_forgot::FORGOT_LIFETIME_MS)
     }
 
     async fn fetch(state: &AppState, id_hash: &TokenIdHash) -> foxden_db::DbResult<Option<Self>> {
@@ -137,7 +137,7 @@ macro_rules! plain_token_record {
             }
 
             fn lifetime_ms(_: &AppState) -> Option<i64> {
-                Some(FIFTEEN_MINUTES_MS)
+                Some(PLAIN_TOKEN_LIFETIME_MS)
             }
 
             async fn fetch(

@@ -1,11 +1,11 @@
-//! The `foxden` binary's commands: `config check`, `migrate`, `account verify`
-//! and configuration errors.
+//! The `foxden` binary's commands: `config check`, `migrate`, `account verify`,
+//! `prune` and configuration errors.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::client::TestClient;
+use crate::client::{now_ms, TestClient};
 use crate::helpers::{spawn_with, Options};
 
 /// `foxden` with no `FOXDEN_*` variables from the caller, run in `cwd` (so no
@@ -108,6 +108,52 @@ async fn account_verify_marks_the_email_verified() {
     let r = c.session_get("/v1/recovery_email/status").await.ok();
     assert_eq!(r.body["emailVerified"], true);
     assert_eq!(r.body["verified"], true);
+}
+
+#[tokio::test]
+async fn prune_removes_only_what_expired() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let opts = || Options {
+        data_dir: Some(data.clone()),
+        ..Options::default()
+    };
+    let app = spawn_with(opts()).await;
+    let mut c = TestClient::v1(&app, "prune@example.com", "pw");
+    c.create_verified(false).await;
+    let uid: [u8; 16] = hex::decode(&c.uid).unwrap().try_into().unwrap();
+    let code = |text: &str, age_ms: i64| {
+        let mut hashed = uid.to_vec();
+        hashed.extend_from_slice(text.as_bytes());
+        foxden_db::OneTimeCode {
+            uid,
+            kind: foxden_db::OneTimeCodeKind::Unblock,
+            code_hash: foxden_crypto::sha256(&hashed),
+            created_at: now_ms() - age_ms,
+        }
+    };
+    let db = app.database().await;
+    let hour = 60 * 60 * 1000;
+    db.create_one_time_code(&code("OLDC0DE1", 2 * hour), false)
+        .await
+        .unwrap();
+    db.create_one_time_code(&code("NEWC0DE1", 0), false)
+        .await
+        .unwrap();
+    drop(db);
+    app.stop().await;
+
+    let (out, stdout, stderr) = run(foxden(tmp.path(), &data).arg("prune"));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("removed 1 expired record(s)"), "{stdout}");
+    let (_, stdout, _) = run(foxden(tmp.path(), &data).arg("prune"));
+    assert!(stdout.contains("removed 0 expired record(s)"), "{stdout}");
+
+    // The fresh code survived and still works.
+    let app = spawn_with(opts()).await;
+    let mut c = TestClient::v1(&app, "prune@example.com", "pw");
+    let r = c.login_with("", serde_json::json!({ "unblockCode": "NEWC0DE1" }));
+    assert_eq!(r.await.ok().body["verified"], true);
 }
 
 #[test]
