@@ -39,7 +39,14 @@ pub async fn authenticate(
     ip: &ClientIp,
 ) -> ApiResult<(Account, PasswordMatch)> {
     let subject = Subject::email(ip, creds.email.as_str());
-    customs::check(state, action, subject).await?;
+    if let Some(block) = customs::verdict(state, action, subject).await? {
+        // Only `/account/login` takes unblock codes: here any ban is a wait.
+        return Err(customs::Block {
+            unblockable: false,
+            ..block
+        }
+        .into_error());
+    }
     let account = flag_failure(state, action, subject, find_account(state, creds).await).await?;
     let checked = password::check(&state.passwords, &account, &creds.auth_pw).await?;
     let matched = checked.ok_or_else(|| wrong_password(&account, creds));

@@ -107,6 +107,19 @@ async fn five_bad_passwords_block_the_email_until_an_unblock_code() {
 }
 
 #[tokio::test]
+async fn reauth_takes_no_unblock_code_so_a_ban_is_a_wait() {
+    let app = app().await;
+    let mut user = TestClient::v1(&app, "reauth-ban@example.com", "right password");
+    user.create_verified(false).await;
+    ban_email(&app, &user).await;
+    let body = json!({ "email": user.email, "authPW": user.auth_pw() });
+    let r = user.session_post("/v1/session/reauth", &body).await;
+    r.err(429, 114);
+    assert!(r.body.get("verificationMethod").is_none(), "{:?}", r.body);
+    assert!(r.body["retryAfter"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
 async fn a_banned_address_is_throttled_and_no_code_lifts_that() {
     let app = app().await;
     let mut user = TestClient::v1(&app, "throttled@example.com", "right password");
