@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::MailRequest;
-use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth, SessionAuth};
+use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth};
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
@@ -45,19 +45,18 @@ struct StartBody {
     old_auth_pw: Hex<32>,
 }
 
-/// PyFxA 0.8 calls this without authentication, 0.9 with its session: both work.
+/// Authenticated by the old password alone: as FxA's, the route ignores any
+/// `Authorization` header (PyFxA 0.9 sends its session, 0.8 none).
 async fn start(
     State(state): State<AppState>,
     ip: ClientIp,
-    session: Option<SessionAuth>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> ApiResult<Json<Value>> {
     let creds = Credentials {
         email: body.email,
         auth_pw: body.old_auth_pw.0,
     };
-    let session_uid = session.map(|s| s.token.core.uid);
-    let started = password_change::start(&state, creds, session_uid, &ip).await?;
+    let started = password_change::start(&state, creds, &ip).await?;
     let (field, token) = started.key_fetch;
     Ok(Json(json!({
         field: token,

@@ -26,16 +26,8 @@ pub struct Started {
 }
 
 /// Checks the old password and issues a passwordChangeToken and a confirmed keyFetchToken.
-pub async fn start(
-    state: &AppState,
-    creds: Credentials,
-    session_uid: Option<[u8; 16]>,
-    ip: &ClientIp,
-) -> ApiResult<Started> {
+pub async fn start(state: &AppState, creds: Credentials, ip: &ClientIp) -> ApiResult<Started> {
     let (account, matched) = authenticate(state, &creds, Action::PasswordChange, ip).await?;
-    if session_uid.is_some_and(|uid| uid != account.uid) {
-        return Err(ApiError::InvalidToken);
-    }
     let now = now_ms();
     let change = Minted::new(TokenKind::PasswordChange);
     let (kf_minted, kf_record) =

@@ -410,18 +410,25 @@ async fn an_incomplete_v2_group_changes_nothing() {
 }
 
 #[tokio::test]
-async fn start_refuses_another_accounts_session() {
+async fn start_ignores_any_session_it_is_sent() {
     let app = spawn_app().await;
     let mut alice = TestClient::v1(&app, "alice@example.com", "alice pw");
     alice.create_verified(false).await;
     let mut bob = TestClient::v1(&app, "bob@example.com", "bob pw");
     bob.create_verified(false).await;
 
+    // Only the password counts (as FxA): another account's session, a destroyed
+    // one, or none at all.
     let body = json!({ "email": alice.email, "oldAuthPW": alice.auth_pw_v1() });
-    bob.session_post(START, &body).await.err(401, 110);
-    // Alice's own session (or none) is fine.
+    bob.session_post(START, &body).await.ok();
     alice.session_post(START, &body).await.ok();
+    bob.session_post("/v1/session/destroy", &json!({}))
+        .await
+        .ok();
+    bob.session_post(START, &body).await.ok();
     start(&app, &alice.email, &alice.auth_pw_v1()).await.ok();
+    let wrong = json!({ "email": alice.email, "oldAuthPW": bob.auth_pw_v1() });
+    alice.session_post(START, &wrong).await.err(400, 103);
 }
 
 #[tokio::test]
