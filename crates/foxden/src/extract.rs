@@ -106,13 +106,12 @@ fn missing_field_name(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-/// How many proxies stand in front of the server: the client's address is this
-/// many entries from the right of `X-Forwarded-For` (FxA's `clientAddressDepth`).
-pub const CLIENT_ADDRESS_DEPTH: usize = 3;
-
-/// The client's IP address: the `X-Forwarded-For` entry [`CLIENT_ADDRESS_DEPTH`]
-/// from the right (the leftmost when the chain is shorter), else the socket peer.
-/// Used only to key security events; never stored or logged.
+/// The client's IP address, picked as FxA's `clientAddressDepth` does: the
+/// chain is the `X-Forwarded-For` entries that are IP addresses, then the socket
+/// peer, and the client is `depth` entries from its right (the leftmost when the
+/// chain is shorter). With `depth` = the number of proxies in front of foxden + 1,
+/// a client cannot choose its address by sending its own `X-Forwarded-For`.
+/// Keys rate limits and security events; never stored or logged as such.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientIp(String);
 
@@ -125,36 +124,38 @@ impl ClientIp {
         &self.0
     }
 
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let chain: Vec<&str> = headers
+    fn pick(headers: &HeaderMap, peer: Option<std::net::IpAddr>, depth: usize) -> Self {
+        let mut chain: Vec<std::net::IpAddr> = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|entry| !entry.is_empty())
+            .filter_map(|entry| entry.trim().parse().ok())
             .collect();
-        let pick = chain
-            .len()
-            .checked_sub(CLIENT_ADDRESS_DEPTH)
-            .map_or(chain.first(), |i| chain.get(i))?;
-        Some(ClientIp((*pick).to_string()))
+        chain.extend(peer);
+        let index = chain.len().saturating_sub(depth.max(1));
+        ClientIp(
+            chain
+                .get(index)
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
+        )
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ip) = Self::from_headers(&parts.headers) {
-            return Ok(ip);
-        }
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_string())
-            .unwrap_or_default();
-        Ok(ClientIp(peer))
+            .map(|info| info.0.ip());
+        let depth = state.settings.client_address_depth;
+        Ok(Self::pick(&parts.headers, peer, depth))
     }
 }
 
@@ -194,31 +195,31 @@ mod tests {
         flow_id: Hex<32>,
     }
 
-    fn xff(values: &[&str]) -> Option<String> {
+    /// The client for these `X-Forwarded-For` headers, a peer of 127.0.0.1, at `depth`.
+    fn client(values: &[&str], depth: usize) -> String {
         let mut headers = HeaderMap::new();
         for v in values {
             headers.append("x-forwarded-for", v.parse().unwrap());
         }
-        ClientIp::from_headers(&headers).map(|ip| ip.0)
+        ClientIp::pick(&headers, Some([127, 0, 0, 1].into()), depth).0
     }
 
     #[test]
-    fn client_ip_is_third_from_the_right() {
-        assert_eq!(xff(&[]), None);
-        assert_eq!(xff(&["1.1.1.1"]).as_deref(), Some("1.1.1.1"));
-        assert_eq!(xff(&["1.1.1.1, 2.2.2.2"]).as_deref(), Some("1.1.1.1"));
-        assert_eq!(
-            xff(&["1.1.1.1, 2.2.2.2, 3.3.3.3"]).as_deref(),
-            Some("1.1.1.1")
-        );
-        assert_eq!(
-            xff(&["9.9.9.9,1.1.1.1, 2.2.2.2, 3.3.3.3"]).as_deref(),
-            Some("1.1.1.1")
-        );
-        assert_eq!(
-            xff(&["9.9.9.9, 1.1.1.1", "2.2.2.2, 3.3.3.3"]).as_deref(),
-            Some("1.1.1.1")
-        );
+    fn client_ip_is_depth_from_the_right_of_the_chain_with_the_peer() {
+        // No proxy: the peer, whatever the client claims.
+        assert_eq!(client(&[], 1), "127.0.0.1");
+        assert_eq!(client(&["6.6.6.6"], 1), "127.0.0.1");
+        // One proxy (the peer) that appends the address it saw.
+        assert_eq!(client(&["1.1.1.1"], 2), "1.1.1.1");
+        assert_eq!(client(&["6.6.6.6, 1.1.1.1"], 2), "1.1.1.1", "spoof ignored");
+        assert_eq!(client(&["6.6.6.6", "1.1.1.1"], 2), "1.1.1.1");
+        // Two proxies (FxA's default depth 3).
+        assert_eq!(client(&["6.6.6.6, 1.1.1.1, 2.2.2.2"], 3), "1.1.1.1");
+        // A shorter chain gives its leftmost entry; junk entries are dropped.
+        assert_eq!(client(&[], 3), "127.0.0.1");
+        assert_eq!(client(&["1.1.1.1"], 3), "1.1.1.1");
+        assert_eq!(client(&["1.1.1.1, unknown, 2001:db8::1"], 2), "2001:db8::1");
+        assert_eq!(client(&["<script>"], 2), "127.0.0.1");
     }
 
     fn errno(r: Result<Body, ApiError>) -> (u32, String) {

@@ -80,8 +80,8 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        // The peer address is the client IP of security events when no
-        // `X-Forwarded-For` names one.
+        // The peer address ends the chain the client IP is picked from
+        // (see `extract::ClientIp`).
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -48,6 +48,10 @@ pub struct Settings {
     pub signin_confirm_force_email_regex: Option<regex::Regex>,
     /// Rate limiting ("customs"); on unless turned off (e.g. for load tests).
     pub rate_limit: bool,
+    /// Where the client's address is in the `X-Forwarded-For` chain plus the
+    /// socket peer, counted from the right: the number of proxies in front + 1
+    /// (FxA's `clientAddressDepth`). Default 2: one TLS proxy.
+    pub client_address_depth: usize,
 }
 
 /// The subset a `foxden.toml` file may set (all optional).
@@ -72,6 +76,7 @@ struct FileSettings {
     known_ip_recency_ms: Option<i64>,
     signin_confirm_force_email: Option<String>,
     rate_limit: Option<bool>,
+    client_address_depth: Option<usize>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
@@ -192,6 +197,12 @@ impl Settings {
                 .max(0),
             signin_confirm_force_email_regex,
             rate_limit,
+            client_address_depth: number(
+                "FOXDEN_CLIENT_ADDRESS_DEPTH",
+                file.client_address_depth.map(|n| n as i64),
+            )?
+            .map(|n| n.max(1) as usize)
+            .unwrap_or(2),
         };
         settings.hawk_port()?;
         Ok(settings)
@@ -218,7 +229,7 @@ impl Settings {
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
              skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n\
-             rate_limit = {}\n",
+             rate_limit = {}\nclient_address_depth = {}\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -243,6 +254,7 @@ impl Settings {
                 None => "(none)".into(),
             },
             self.rate_limit,
+            self.client_address_depth,
         )
     }
 }
@@ -308,6 +320,7 @@ mod tests {
         assert!(s.smtp_url.is_none());
         assert!(s.signin_confirm_force_email_regex.is_none());
         assert!(s.rate_limit);
+        assert_eq!(s.client_address_depth, 2);
     }
 
     #[test]

@@ -112,6 +112,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
             .force_confirm_email
             .map(|p| foxden::settings::force_email_regex(p).unwrap()),
         rate_limit: true,
+        client_address_depth: 2,
     };
     let app = foxden::Application::build_on(settings, listener)
         .await
@@ -269,13 +270,13 @@ impl TestApp {
         self.send(Method::GET, path, None, None).await
     }
 
-    /// A POST from client address `ip`, as a proxy chain reports it (`ip` is the
-    /// 3rd entry from the right of `X-Forwarded-For`, FxA's `clientAddressDepth`).
+    /// A POST from client address `ip`, as the one proxy foxden expects in front
+    /// of it (depth 2) reports it in `X-Forwarded-For`.
     pub async fn post_from(&self, ip: &str, path: &str, body: &Value) -> Resp {
         let res = self
             .http
             .post(self.url(path))
-            .header("X-Forwarded-For", format!("{ip}, 10.0.0.1, 10.0.0.2"))
+            .header("X-Forwarded-For", ip)
             .json(body)
             .send()
             .await
