@@ -526,8 +526,18 @@ def test_change_password_keeps_kb(ksv, cleanup):
     assert fetch_kb(s2, "after change") == kb0, "kB must survive a password change"
 
 
-def reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailbox, cleanup):
-    """/account/reset, then: the old session is gone and the new password signs in to a new kB."""
+def reset_flow(ksv, cleanup, obtain_reset_token):
+    """A verified account with keys; `obtain_reset_token(client, address, mailbox, s0)` gets an
+    accountResetToken; then /account/reset, after which the old session is gone and the new
+    password signs in to a new kB."""
+    client = make_client(ksv)
+    address, password = new_identity()
+    new_password = password + "-reset"
+    mailbox = Mailbox(address)
+    s0 = create_and_verify(client, address, password, mailbox)
+    kb0 = fetch_kb(s0, "create session")
+    mailbox.skip_existing()
+    reset_token = obtain_reset_token(client, address, mailbox, s0)
     with step("POST /account/reset"):
         client.reset_account(address, reset_token, password=new_password)
     cleanup.append((client, address, new_password))
@@ -536,16 +546,7 @@ def reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailb
     assert fetch_kb(s1, "after reset") != kb0, "a reset without a recovery key must change kB"
 
 
-@pytest.mark.skipif(PYFXA_VERSION >= (0, 9, 0), reason="PyFxA 0.9 resets only by OTP (tested below)")
-@pytest.mark.parametrize("ksv", stretch_versions())
-def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
-    client = make_client(ksv)
-    address, password = new_identity()
-    new_password = password + "-reset"
-    mailbox = Mailbox(address)
-    s0 = create_and_verify(client, address, password, mailbox)
-    kb0 = fetch_kb(s0, "create session")
-    mailbox.skip_existing()
+def reset_token_by_mailed_code(client, address, mailbox, s0):
     with step("POST /password/forgot/send_code"):
         forgot = client.send_reset_code(address)
     assert (forgot.code_length, forgot.tries_remaining) == (32, 3), vars(forgot)
@@ -557,20 +558,10 @@ def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
     with step("GET /password/forgot/status"):
         assert forgot.get_status()["tries"] == 2
     with step("POST /password/forgot/verify_code"):
-        reset_token = forgot.verify_code(code)
-    reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailbox, cleanup)
+        return forgot.verify_code(code)
 
 
-@pytest.mark.skipif(PYFXA_VERSION < (0, 9, 0), reason="PyFxA 0.8 resets by the mailed link code (tested above)")
-@pytest.mark.parametrize("ksv", stretch_versions())
-def test_forgot_password_reset_by_otp(ksv, cleanup):
-    client = make_client(ksv)
-    address, password = new_identity()
-    new_password = password + "-otp"
-    mailbox = Mailbox(address)
-    s0 = create_and_verify(client, address, password, mailbox)
-    kb0 = fetch_kb(s0, "create session")
-    mailbox.skip_existing()
+def reset_token_by_otp(client, address, mailbox, s0):
     with step("POST /password/forgot/send_otp"):
         forgot = client.send_reset_code(address)
     m = mailbox.wait("password reset OTP (X-Password-Forgot-Otp)",
@@ -583,7 +574,19 @@ def test_forgot_password_reset_by_otp(ksv, cleanup):
     with step("POST /password/forgot/verify_otp + /password/forgot/verify_code"):
         reset_token = forgot.verify_code(otp)
     assert forgot.uid == s0.uid and forgot.email_to_hash_with == address, vars(forgot)
-    reset_and_sign_in(client, address, new_password, reset_token, s0, kb0, mailbox, cleanup)
+    return reset_token
+
+
+@pytest.mark.skipif(PYFXA_VERSION >= (0, 9, 0), reason="PyFxA 0.9 resets only by OTP (tested below)")
+@pytest.mark.parametrize("ksv", stretch_versions())
+def test_forgot_password_reset_by_mailed_code(ksv, cleanup):
+    reset_flow(ksv, cleanup, reset_token_by_mailed_code)
+
+
+@pytest.mark.skipif(PYFXA_VERSION < (0, 9, 0), reason="PyFxA 0.8 resets by the mailed link code (tested above)")
+@pytest.mark.parametrize("ksv", stretch_versions())
+def test_forgot_password_reset_by_otp(ksv, cleanup):
+    reset_flow(ksv, cleanup, reset_token_by_otp)
 
 
 @pytest.mark.parametrize("ksv", stretch_versions())
