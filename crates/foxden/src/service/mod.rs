@@ -9,6 +9,7 @@ pub mod password_forgot;
 pub mod security;
 pub mod short_code;
 pub mod signin;
+mod signin_confirmation;
 pub mod signup;
 pub mod tokens;
 pub mod unblock;

@@ -1,17 +1,16 @@
 //! Password sign-in (`/account/login`), re-authentication (`/session/reauth`)
 //! and the password check used by `/account/destroy`.
 
-use foxden_crypto::random;
 use foxden_crypto::token::TokenKind;
 use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMethod};
 
 use super::password::{self, PasswordMatch, PasswordVersion};
 use super::security::{self, Event};
+use super::signin_confirmation::{confirmation_needed, send_confirmation_mail, Confirmation};
 use super::tokens::{key_fetch, Minted};
 use super::unblock;
 use super::verification::{
-    notify_new_sign_in, send_account_short_code, send_account_verification, send_login_short_code,
-    send_login_verification, session_verification_by, Delivery, LinkParams, SessionVerification,
+    notify_new_sign_in, session_verification_by, Delivery, LinkParams, SessionVerification,
 };
 use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
@@ -96,90 +95,6 @@ fn wrong_password(account: &Account, creds: &Credentials) -> ApiError {
         ApiError::IncorrectPassword {
             email: account.email.clone(),
         }
-    }
-}
-
-/// Whether the settings force sign-in confirmation for this account's email
-/// (FxA's `signinConfirmation.forcedEmailAddresses`).
-fn confirmation_forced(state: &AppState, account: &Account) -> bool {
-    state
-        .settings
-        .signin_confirm_force_email_regex
-        .as_ref()
-        .is_some_and(|re| re.is_match(&account.email))
-}
-
-/// What a new session must do before it counts as confirmed.
-struct Confirmation {
-    /// `None`: the session is confirmed at once.
-    unverified: Option<Unverified>,
-    /// A rule (new account, known IP) made a verification id unnecessary: the
-    /// sign-in counts as confirmed, and this names the bypass event.
-    bypass: Option<&'static str>,
-}
-
-/// FxA's rule: a verification id is needed unless the account is new or the IP is
-/// known (a verified security event from it within `known_ip_recency_ms`), and
-/// forced emails always need one; `mustVerify = needsId && (forced || keys)`.
-/// A session that needs an id but need not be confirmed yet (keys=false) keeps the
-/// id, as FxA's does: it is usable at once, but asking for keys later (reauth)
-/// makes it confirm first.
-async fn confirmation_needed(
-    state: &AppState,
-    account: &Account,
-    keys: bool,
-    ip: &ClientIp,
-    now: i64,
-) -> Confirmation {
-    let forced = confirmation_forced(state, account);
-    if !account.email_verified {
-        return Confirmation {
-            unverified: Some(Unverified {
-                token_verification_id: account.email_code,
-                must_verify: keys || forced,
-            }),
-            bypass: None,
-        };
-    }
-    let bypass = if forced {
-        None
-    } else if now - account.created_at < state.settings.skip_confirm_new_account_ms {
-        Some(security::BYPASS_NEW_ACCOUNT)
-    } else if state.settings.known_ip_recency_ms > 0
-        && security::known_ip(
-            state,
-            &account.uid,
-            ip,
-            now - state.settings.known_ip_recency_ms,
-        )
-        .await
-    {
-        Some(security::BYPASS_KNOWN_IP)
-    } else {
-        None
-    };
-    let needs_id = bypass.is_none();
-    let unverified = needs_id.then(|| Unverified {
-        token_verification_id: random::bytes::<16>(),
-        must_verify: forced || keys,
-    });
-    Confirmation { unverified, bypass }
-}
-
-async fn send_confirmation_mail(
-    state: &AppState,
-    account: &Account,
-    unverified: &Unverified,
-    links: &LinkParams,
-    delivery: Delivery,
-) -> ApiResult<()> {
-    match (account.email_verified, delivery.is_code()) {
-        (false, false) => send_account_verification(state, account, links).await,
-        (false, true) => send_account_short_code(state, account, links.locale).await,
-        (true, false) => {
-            send_login_verification(state, account, &unverified.token_verification_id, links).await
-        }
-        (true, true) => send_login_short_code(state, account, links.locale).await,
     }
 }
 
