@@ -202,10 +202,7 @@ async fn sign_validation_errors() {
 async fn rotated_keys_are_published_and_used() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let opts = || Options {
-        data_dir: Some(data.clone()),
-        ..Options::default()
-    };
+    let opts = || Options::in_dir(&data);
     let app = spawn_with(opts()).await;
     let old = app.get("/.well-known/browserid").await.ok().body["public-key"].clone();
     let mut c = TestClient::v1(&app, "rotate@example.com", "correct horse");

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::client::{now_ms, TestClient};
+use crate::client::TestClient;
 use crate::helpers::{spawn_with, Options};
 
 /// `foxden` with no `FOXDEN_*` variables from the caller, run in `cwd` (so no
@@ -80,10 +80,7 @@ fn migrate_creates_a_private_database_and_no_secret() {
 async fn account_verify_marks_the_email_verified() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let opts = || Options {
-        data_dir: Some(data.clone()),
-        ..Options::default()
-    };
+    let opts = || Options::in_dir(&data);
     let email = "Admin.Verified@example.com";
     let app = spawn_with(opts()).await;
     let mut c = TestClient::v1(&app, email, "correct horse");
@@ -114,33 +111,14 @@ async fn account_verify_marks_the_email_verified() {
 async fn prune_removes_only_what_expired() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let opts = || Options {
-        data_dir: Some(data.clone()),
-        ..Options::default()
-    };
+    let opts = || Options::in_dir(&data);
     let app = spawn_with(opts()).await;
     let mut c = TestClient::v1(&app, "prune@example.com", "pw");
     c.create_verified(false).await;
-    let uid: [u8; 16] = hex::decode(&c.uid).unwrap().try_into().unwrap();
-    let code = |text: &str, age_ms: i64| {
-        let mut hashed = uid.to_vec();
-        hashed.extend_from_slice(text.as_bytes());
-        foxden_db::OneTimeCode {
-            uid,
-            kind: foxden_db::OneTimeCodeKind::Unblock,
-            code_hash: foxden_crypto::sha256(&hashed),
-            created_at: now_ms() - age_ms,
-        }
-    };
-    let db = app.database().await;
+    let kind = foxden_db::OneTimeCodeKind::Unblock;
     let hour = 60 * 60 * 1000;
-    db.create_one_time_code(&code("OLDC0DE1", 2 * hour), false)
-        .await
-        .unwrap();
-    db.create_one_time_code(&code("NEWC0DE1", 0), false)
-        .await
-        .unwrap();
-    drop(db);
+    app.store_code(&c.uid, kind, "OLDC0DE1", 2 * hour).await;
+    app.store_code(&c.uid, kind, "NEWC0DE1", 0).await;
     app.stop().await;
 
     let (out, stdout, stderr) = run(foxden(tmp.path(), &data).arg("prune"));

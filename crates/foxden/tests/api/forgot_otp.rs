@@ -2,11 +2,11 @@
 //! then `/password/forgot/verify_code` and `/account/reset` as for the mailed link.
 
 use foxden_crypto::token::TokenKind;
-use foxden_db::{OneTimeCode, OneTimeCodeKind};
+use foxden_db::OneTimeCodeKind;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::client::{now_ms, Scheme, TestClient};
+use crate::client::{Scheme, TestClient};
 use crate::helpers::{spawn_app, Resp, TestApp};
 
 async fn send_otp(app: &TestApp, email: &str) -> Resp {
@@ -154,25 +154,12 @@ async fn an_otp_lives_ten_minutes() {
     let email = "old-otp@example.com";
     let mut c = TestClient::v1(&app, email, "pw");
     c.create_verified(false).await;
-    let uid: [u8; 16] = hex::decode(&c.uid).unwrap().try_into().unwrap();
-    let stored = |code: &str, age_ms: i64| {
-        let mut hashed = uid.to_vec();
-        hashed.extend_from_slice(code.as_bytes());
-        OneTimeCode {
-            uid,
-            kind: OneTimeCodeKind::PasswordForgotOtp,
-            code_hash: foxden_crypto::sha256(&hashed),
-            created_at: now_ms() - age_ms,
-        }
-    };
-    let db = app.database().await;
-    db.create_one_time_code(&stored("24681357", 11 * 60 * 1000), true)
-        .await
-        .unwrap();
+    let kind = OneTimeCodeKind::PasswordForgotOtp;
+    app.store_code(&c.uid, kind, "24681357", 11 * 60 * 1000)
+        .await;
     verify_otp(&app, email, "24681357").await.err(400, 105);
-    db.create_one_time_code(&stored("13572468", 9 * 60 * 1000), true)
-        .await
-        .unwrap();
+    app.store_code(&c.uid, kind, "13572468", 9 * 60 * 1000)
+        .await;
     verify_otp(&app, email, "13572468").await.ok();
 }
 

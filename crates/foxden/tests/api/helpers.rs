@@ -31,6 +31,16 @@ pub struct Options {
     pub force_confirm_email: Option<&'static str>,
 }
 
+impl Options {
+    /// The defaults, serving on `data` (kept by the caller across restarts).
+    pub fn in_dir(data: &std::path::Path) -> Self {
+        Options {
+            data_dir: Some(data.to_path_buf()),
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -289,6 +299,29 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// Stores a one-time code for `uid_hex` as the server would (SHA-256 of uid ‖
+    /// code), created `age_ms` ago: the way to test expiry without waiting.
+    pub async fn store_code(
+        &self,
+        uid_hex: &str,
+        kind: foxden_db::OneTimeCodeKind,
+        code: &str,
+        age_ms: i64,
+    ) {
+        let uid: [u8; 16] = hex::decode(uid_hex).unwrap().try_into().unwrap();
+        let mut hashed = uid.to_vec();
+        hashed.extend_from_slice(code.as_bytes());
+        let record = foxden_db::OneTimeCode {
+            uid,
+            kind,
+            code_hash: foxden_crypto::sha256(&hashed),
+            created_at: crate::client::now_ms() - age_ms,
+        };
+        let replace = kind == foxden_db::OneTimeCodeKind::PasswordForgotOtp;
+        let db = self.database().await;
+        db.create_one_time_code(&record, replace).await.unwrap();
     }
 
     /// The server's database, opened alongside it (SQLite WAL allows that).

@@ -2,10 +2,10 @@
 //! `/account/login/send_unblock_code`, `/account/login` with `unblockCode`,
 //! `/account/login/reject_unblock_code`.
 
-use foxden_db::{OneTimeCode, OneTimeCodeKind};
+use foxden_db::OneTimeCodeKind;
 use serde_json::{json, Value};
 
-use crate::client::{now_ms, TestClient};
+use crate::client::TestClient;
 use crate::helpers::{spawn_with, Options, Resp, TestApp};
 
 /// Old accounts (no new-account skip), so a keys=true sign-in needs confirmation.
@@ -190,26 +190,13 @@ async fn unblock_codes_are_validated_and_expire_after_an_hour() {
     send_unblock(&app, "not an email").await.err(400, 107);
 
     // A code stored 61 minutes ago is refused and used up.
-    let uid: [u8; 16] = hex::decode(&user.uid).unwrap().try_into().unwrap();
     let code = "ABCDEFGH";
-    let mut hashed = uid.to_vec();
-    hashed.extend_from_slice(code.as_bytes());
-    let stale = OneTimeCode {
-        uid,
-        kind: OneTimeCodeKind::Unblock,
-        code_hash: foxden_crypto::sha256(&hashed),
-        created_at: now_ms() - 61 * 60 * 1000,
-    };
-    let db = app.database().await;
-    db.create_one_time_code(&stale, false).await.unwrap();
+    let kind = OneTimeCodeKind::Unblock;
+    app.store_code(&user.uid, kind, code, 61 * 60 * 1000).await;
     login_from(&app, USER_IP, &user, json!({ "unblockCode": code }))
         .await
         .err(400, 127);
-    let fresh = OneTimeCode {
-        created_at: now_ms() - 59 * 60 * 1000,
-        ..stale
-    };
-    db.create_one_time_code(&fresh, false).await.unwrap();
+    app.store_code(&user.uid, kind, code, 59 * 60 * 1000).await;
     let r = login_from(&app, USER_IP, &user, json!({ "unblockCode": code }));
     assert_eq!(r.await.ok().body["verified"], true);
 }
