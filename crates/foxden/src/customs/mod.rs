@@ -152,7 +152,13 @@ pub async fn verdict(
             continue;
         };
         let key = key(state, Counter::Attempt, action, rule, &value);
-        if let Some(until) = state.db.rate_limit_count(&key, &rule.window, now).await? {
+        // A banned key counts nothing anyway: a read keeps a flood against it
+        // off the (single, on SQLite) writer.
+        let banned = match state.db.rate_limit_ban(&key, now).await? {
+            Some(until) => Some(until),
+            None => state.db.rate_limit_count(&key, &rule.window, now).await?,
+        };
+        if let Some(until) = banned {
             note(block_until(action, rule, until, now));
         }
     }
