@@ -190,20 +190,24 @@ pub fn recovery(
 
 /// `passwordReset`: tells the owner that the account's password was reset.
 pub fn password_reset(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
+    password_notice(to, uid, ctx, "passwordReset", "password-reset")
+}
+
+/// A notice about the password whose link leads to the account's settings.
+fn password_notice(
+    to: &str,
+    uid: &[u8; 16],
+    ctx: &LinkContext,
+    template: &'static str,
+    ids: &'static str,
+) -> Mail {
     let uid_hex = hex::encode(uid);
     let href = link(
         ctx.content_url,
         "/settings",
         &[("service", ctx.service), ("uid", &uid_hex)],
     );
-    notice_mail(
-        to,
-        uid_hex,
-        href,
-        ctx.locale,
-        "passwordReset",
-        "password-reset",
-    )
+    notice_mail(to, uid_hex, href, ctx.locale, template, ids)
 }
 
 /// The words of a mail that carries a short code to type in.
@@ -348,20 +352,7 @@ pub fn new_device_login(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
 
 /// `passwordChanged`: tells the owner that the account's password was changed.
 pub fn password_changed(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
-    let uid_hex = hex::encode(uid);
-    let href = link(
-        ctx.content_url,
-        "/settings",
-        &[("service", ctx.service), ("uid", &uid_hex)],
-    );
-    notice_mail(
-        to,
-        uid_hex,
-        href,
-        ctx.locale,
-        "passwordChanged",
-        "password-changed",
-    )
+    password_notice(to, uid, ctx, "passwordChanged", "password-changed")
 }
 
 /// `postVerify`: the account is confirmed; invites to connect another device (Sync).
