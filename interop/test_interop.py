@@ -589,17 +589,23 @@ def test_forgot_password_reset_by_otp(ksv, cleanup):
     reset_flow(ksv, cleanup, reset_token_by_otp)
 
 
-@pytest.mark.parametrize("ksv", stretch_versions())
-def test_unblock_code_confirms_a_sign_in(ksv, cleanup):
-    """An unblock code from /account/login/send_unblock_code confirms a sign-in that
-    would otherwise need confirmation (run.sh forces it for confirm-<hex>@example.com)."""
+def forced_confirmation_account(ksv, cleanup):
+    """A verified account whose sign-ins run.sh makes the server confirm
+    (confirm-<hex>@example.com), with its first session and kB."""
     client = make_client(ksv)
     address = f"confirm-{uuid.uuid4().hex}@example.com"
     password = f"pw-{uuid.uuid4().hex[:16]}"
     mailbox = Mailbox(address)
     s0 = create_and_verify(client, address, password, mailbox)
     cleanup.append((client, address, password))
-    kb0 = fetch_kb(s0, "create session")
+    return client, address, password, mailbox, s0, fetch_kb(s0, "create session")
+
+
+@pytest.mark.parametrize("ksv", stretch_versions())
+def test_unblock_code_confirms_a_sign_in(ksv, cleanup):
+    """An unblock code from /account/login/send_unblock_code confirms a sign-in that
+    would otherwise need confirmation (run.sh forces it for confirm-<hex>@example.com)."""
+    client, address, password, mailbox, s0, kb0 = forced_confirmation_account(ksv, cleanup)
 
     def mailed_unblock_code():
         mailbox.skip_existing()
@@ -633,13 +639,7 @@ def test_unblock_code_confirms_a_sign_in(ksv, cleanup):
 @pytest.mark.parametrize("ksv", stretch_versions())
 def test_sign_in_confirmed_by_mailed_code(ksv, cleanup):
     """run.sh makes the server demand confirmation for confirm-<hex>@example.com."""
-    client = make_client(ksv)
-    address = f"confirm-{uuid.uuid4().hex}@example.com"
-    password = f"pw-{uuid.uuid4().hex[:16]}"
-    mailbox = Mailbox(address)
-    s0 = create_and_verify(client, address, password, mailbox)
-    cleanup.append((client, address, password))
-    kb0 = fetch_kb(s0, "create session")
+    client, address, password, mailbox, s0, kb0 = forced_confirmation_account(ksv, cleanup)
     mailbox.skip_existing()
     with step("POST /account/login?keys=true (confirmation forced)"):
         session, _ = quiet_call(lambda: client.login(address, password, keys=True))
