@@ -7,9 +7,11 @@
 //! * [`bundle`]: the HKDF-XOR-HMAC bundle used by `/account/keys`.
 //! * [`hawk`]: Hawk 1 (SHA-256) header parsing, MACs, payload hashes and client headers.
 //! * [`sealed`]: an AES-256-GCM box for secrets at rest.
+//! * [`code_cipher`]: one-block AES-256 for 16-byte codes at rest (lookups stay equality).
 //! * [`random`]: OS randomness and the server's random code formats.
 
 pub mod bundle;
+pub mod code_cipher;
 pub mod hawk;
 pub mod hkdf;
 pub mod kw;

@@ -137,6 +137,15 @@ CREATE TABLE rate_limits (
 CREATE INDEX rate_limits_window_start ON rate_limits (window_start)
 ",
     },
+    Migration {
+        version: 4,
+        name: "codes keyed by the server secret",
+        // From here on the server stores one-time codes as an HMAC under a key
+        // from its secret, and 16-byte codes sealed (ADR 0008). Pending one-time
+        // codes (at most an hour old) were stored as unkeyed SHA-256, which an
+        // offline search breaks: they go, and their owners ask for new ones.
+        sql: "DELETE FROM one_time_codes",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

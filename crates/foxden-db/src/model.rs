@@ -20,7 +20,9 @@ pub struct Account {
     pub email: String,
     /// `email` lower-cased; unique.
     pub normalized_email: String,
-    /// 16 random bytes; the account verification code mailed at sign-up.
+    /// The account verification code mailed at sign-up (16 random bytes), in the
+    /// stored form the server seals it to (one AES block under a key the database
+    /// never sees); the 6-digit confirmation codes are derived from the opened code.
     pub email_code: [u8; 16],
     pub email_verified: bool,
     pub ka: [u8; 32],
@@ -89,7 +91,8 @@ impl VerificationMethod {
 /// Verification state shared by a session and the keyFetchTokens issued with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unverified {
-    /// 16 bytes; the code in the `verifyLogin` link (or the account's emailCode at sign-up).
+    /// The code in the `verifyLogin` link (or the account's emailCode at sign-up),
+    /// sealed by the server like `Account::email_code`.
     pub token_verification_id: [u8; 16],
     pub must_verify: bool,
 }
@@ -130,7 +133,8 @@ pub struct KeyFetchToken {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PasswordForgotToken {
     pub core: TokenCore,
-    /// 16 random bytes, mailed as 32 hex characters.
+    /// 16 random bytes, mailed as 32 hex characters; sealed by the server like
+    /// `Account::email_code`.
     pub pass_code: [u8; 16],
     pub tries: i32,
 }
@@ -245,7 +249,7 @@ impl OneTimeCodeKind {
     }
 }
 
-/// A mailed one-time code; only a hash of it is stored.
+/// A mailed one-time code; only a keyed hash of it is stored (the server's HMAC).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OneTimeCode {
     pub uid: Uid,

@@ -51,7 +51,8 @@ pub trait Db: Send + Sync + 'static {
     /// Returns true if it was unverified before.
     async fn set_email_verified(&self, uid: &Uid) -> DbResult<bool>;
 
-    /// Checks a 16-byte code against the account in one transaction:
+    /// Checks a 16-byte code (in the stored form the server seals codes to) against
+    /// the account in one transaction:
     /// a session or keyFetchToken of `uid` whose tokenVerificationId equals `code`
     /// is confirmed with `method` at `now` (all tokens sharing that id), and if the
     /// code equals the account's emailCode the email is marked verified. Any match
@@ -227,6 +228,11 @@ pub trait Db: Send + Sync + 'static {
 
     /// The ban in force on `key` at `now` (banned_until > now), without counting anything.
     async fn rate_limit_ban(&self, key: &[u8; 32], now: Millis) -> DbResult<Option<Millis>>;
+
+    /// Takes back one count of `key` (an attempt counted ahead that turned out not
+    /// to count, e.g. a password that matched): count − 1, never below 0. A banned
+    /// key is left as it is: the ban stands.
+    async fn rate_limit_release(&self, key: &[u8; 32]) -> DbResult<()>;
 
     /// Forgets these keys (counts and bans).
     async fn rate_limit_clear(&self, keys: &[[u8; 32]]) -> DbResult<()>;

@@ -256,12 +256,14 @@ impl ApiError {
             }
             ServerBusy { retry_after } => {
                 body.insert("retryAfter".into(), json!(retry_after));
+                body.insert("retryAfterLocalized".into(), json!(localized(*retry_after)));
             }
             TooManyRequests {
                 retry_after,
                 unblock,
             } => {
                 body.insert("retryAfter".into(), json!(retry_after));
+                body.insert("retryAfterLocalized".into(), json!(localized(*retry_after)));
                 unblock_fields(body, *unblock);
             }
             RequestBlocked { unblock } => unblock_fields(body, *unblock),
@@ -278,6 +280,11 @@ impl ApiError {
         tracing::error!(error = %err, "storage backend failure");
         ApiError::BackendFailure
     }
+}
+
+/// `retryAfterLocalized`, in the request's language (see [`crate::relative_time`]).
+fn localized(retry_after_secs: u64) -> String {
+    crate::relative_time::in_request_language(retry_after_secs)
 }
 
 /// How a client lifts a sign-in block: FxA's `email-captcha` (a mailed unblock code).

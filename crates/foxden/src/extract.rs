@@ -106,12 +106,14 @@ fn missing_field_name(message: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-/// The client's IP address, picked as FxA's `clientAddressDepth` does: the
-/// chain is the `X-Forwarded-For` entries that are IP addresses, then the socket
-/// peer, and the client is `depth` entries from its right (the leftmost when the
-/// chain is shorter). With `depth` = the number of proxies in front of foxden + 1,
-/// a client cannot choose its address by sending its own `X-Forwarded-For`.
-/// Keys rate limits and security events; never stored or logged as such.
+/// The client's IP address. The chain is the `X-Forwarded-For` entries that are IP
+/// addresses, then the socket peer. Starting from the peer, the next address to
+/// the left is taken only while the current one is a trusted proxy
+/// (`FOXDEN_TRUSTED_PROXIES`), and at most `depth` addresses are counted (FxA's
+/// `clientAddressDepth`). So with no trusted proxy (the default) the client is the
+/// socket peer, and no client can choose its address by sending its own
+/// `X-Forwarded-For`. Keys rate limits and security events; never stored or
+/// logged as such.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientIp(String);
 
@@ -124,22 +126,37 @@ impl ClientIp {
         &self.0
     }
 
-    fn pick(headers: &HeaderMap, peer: Option<std::net::IpAddr>, depth: usize) -> Self {
-        let mut chain: Vec<std::net::IpAddr> = headers
+    fn pick(
+        headers: &HeaderMap,
+        peer: Option<std::net::IpAddr>,
+        depth: usize,
+        trusted: &[ipnet::IpNet],
+    ) -> Self {
+        let Some(peer) = peer else {
+            return ClientIp(String::new());
+        };
+        let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+        if !is_trusted(&peer) {
+            if headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded") {
+                warn_untrusted_forwarding();
+            }
+            return ClientIp(peer.to_string());
+        }
+        let forwarded: Vec<std::net::IpAddr> = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|entry| entry.trim().parse().ok())
             .collect();
-        chain.extend(peer);
-        let index = chain.len().saturating_sub(depth.max(1));
-        ClientIp(
-            chain
-                .get(index)
-                .map(|ip| ip.to_string())
-                .unwrap_or_default(),
-        )
+        let mut client = peer;
+        for (counted, ip) in forwarded.iter().rev().enumerate() {
+            if counted + 1 >= depth.max(1) || !is_trusted(&client) {
+                break;
+            }
+            client = *ip;
+        }
+        ClientIp(client.to_string())
     }
 }
 
@@ -154,8 +171,26 @@ impl FromRequestParts<AppState> for ClientIp {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|info| info.0.ip());
-        let depth = state.settings.client_address_depth;
-        Ok(Self::pick(&parts.headers, peer, depth))
+        let settings = &state.settings;
+        Ok(Self::pick(
+            &parts.headers,
+            peer,
+            settings.client_address_depth,
+            &settings.trusted_proxies,
+        ))
+    }
+}
+
+/// Says once per process that forwarded headers come from a peer that is not a
+/// trusted proxy: an operator behind a proxy who forgot `FOXDEN_TRUSTED_PROXIES`
+/// would otherwise rate-limit every user as the proxy's one address.
+fn warn_untrusted_forwarding() {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            "X-Forwarded-For arrived from a peer that is not a trusted proxy and is ignored; \
+             behind a proxy, set FOXDEN_TRUSTED_PROXIES to its address"
+        );
     }
 }
 
@@ -195,13 +230,58 @@ mod tests {
         flow_id: Hex<32>,
     }
 
-    /// The client for these `X-Forwarded-For` headers, a peer of 127.0.0.1, at `depth`.
+    /// The client for these `X-Forwarded-For` headers from a trusted peer of
+    /// 127.0.0.1, at `depth`.
     fn client(values: &[&str], depth: usize) -> String {
+        let trusted: Vec<ipnet::IpNet> = ["127.0.0.1/32", "10.0.0.0/8"]
+            .iter()
+            .map(|n| n.parse().unwrap())
+            .collect();
+        client_via(values, depth, &trusted, [127, 0, 0, 1].into())
+    }
+
+    fn client_via(
+        values: &[&str],
+        depth: usize,
+        trusted: &[ipnet::IpNet],
+        peer: std::net::IpAddr,
+    ) -> String {
         let mut headers = HeaderMap::new();
         for v in values {
             headers.append("x-forwarded-for", v.parse().unwrap());
         }
-        ClientIp::pick(&headers, Some([127, 0, 0, 1].into()), depth).0
+        ClientIp::pick(&headers, Some(peer), depth, trusted).0
+    }
+
+    #[test]
+    fn without_a_trusted_proxy_the_peer_is_the_client() {
+        let peer = [203, 0, 113, 9].into();
+        for depth in [1, 2, 3, 10] {
+            assert_eq!(client_via(&["6.6.6.6"], depth, &[], peer), "203.0.113.9");
+            assert_eq!(
+                client_via(&["6.6.6.6, 7.7.7.7"], depth, &[], peer),
+                "203.0.113.9"
+            );
+        }
+        // A trusted list that does not hold the peer changes nothing.
+        let other: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(client_via(&["6.6.6.6"], 2, &other, peer), "203.0.113.9");
+    }
+
+    #[test]
+    fn only_trusted_proxies_are_followed_left() {
+        // 10.1.1.1 is a trusted inner proxy; 6.6.6.6 is what the client claimed.
+        assert_eq!(client(&["6.6.6.6, 1.1.1.1, 10.1.1.1"], 3), "1.1.1.1");
+        assert_eq!(
+            client(&["6.6.6.6, 1.1.1.1, 10.1.1.1"], 10),
+            "1.1.1.1",
+            "stops at an untrusted hop"
+        );
+        assert_eq!(
+            client(&["1.1.1.1, 10.1.1.1"], 2),
+            "10.1.1.1",
+            "depth caps the walk"
+        );
     }
 
     #[test]
@@ -213,8 +293,8 @@ mod tests {
         assert_eq!(client(&["1.1.1.1"], 2), "1.1.1.1");
         assert_eq!(client(&["6.6.6.6, 1.1.1.1"], 2), "1.1.1.1", "spoof ignored");
         assert_eq!(client(&["6.6.6.6", "1.1.1.1"], 2), "1.1.1.1");
-        // Two proxies (FxA's default depth 3).
-        assert_eq!(client(&["6.6.6.6, 1.1.1.1, 2.2.2.2"], 3), "1.1.1.1");
+        // Two trusted proxies (FxA's default depth 3).
+        assert_eq!(client(&["6.6.6.6, 1.1.1.1, 10.2.2.2"], 3), "1.1.1.1");
         // A shorter chain gives its leftmost entry; junk entries are dropped.
         assert_eq!(client(&[], 3), "127.0.0.1");
         assert_eq!(client(&["1.1.1.1"], 3), "1.1.1.1");

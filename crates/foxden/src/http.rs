@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(middleware::from_fn(require_content_length))
+        .layer(middleware::from_fn(envelope))
         .layer(CatchPanicLayer::custom(|_| ApiError::Unexpected.into_response()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -78,13 +78,18 @@ async fn add_timestamp(mut response: Response<Body>) -> Response<Body> {
     response
 }
 
-/// A body-carrying method must say how long its body is (411 errno 112).
-async fn require_content_length(req: Request, next: Next) -> Response<Body> {
+/// A body-carrying method must say how long its body is (411 errno 112); the
+/// request's `Accept-Language` stays at hand for errors that word a wait
+/// (`retryAfterLocalized`).
+async fn envelope(req: Request, next: Next) -> Response<Body> {
     let carries_body = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
     if carries_body && !req.headers().contains_key(header::CONTENT_LENGTH) {
         return ApiError::MissingContentLength.into_response();
     }
-    next.run(req).await
+    let language = req.headers().get(header::ACCEPT_LANGUAGE).cloned();
+    crate::relative_time::ACCEPT_LANGUAGE
+        .scope(language, next.run(req))
+        .await
 }
 
 /// Request ids: a random per-process prefix and a counter — unique, cheap (no

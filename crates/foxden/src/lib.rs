@@ -12,6 +12,7 @@ pub mod files;
 mod http;
 pub mod mail;
 pub mod prune;
+pub mod relative_time;
 pub mod service;
 pub mod settings;
 pub mod state;
@@ -128,6 +129,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         hawk_port,
         browserid,
         ip_hmac_key: service::security::ip_hmac_key(&secret),
+        codes: service::code_keys::CodeKeys::from_secret(&secret),
         settings,
     }))
 }

@@ -48,10 +48,18 @@ pub struct Settings {
     pub signin_confirm_force_email_regex: Option<regex::Regex>,
     /// Rate limiting ("customs"); on unless turned off (e.g. for load tests).
     pub rate_limit: bool,
-    /// Where the client's address is in the `X-Forwarded-For` chain plus the
-    /// socket peer, counted from the right: the number of proxies in front + 1
-    /// (FxA's `clientAddressDepth`). Default 2: one TLS proxy.
+    /// The most addresses of the `X-Forwarded-For` chain plus the socket peer that
+    /// are counted from the right to find the client: the number of proxies in
+    /// front + 1 (FxA's `clientAddressDepth`). Default 2: one TLS proxy.
     pub client_address_depth: usize,
+    /// Peers whose `X-Forwarded-For` is believed (IPs or CIDRs); default none, so
+    /// without a proxy the socket peer is the client whatever it claims.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Clients never rate limited, by address (Mozilla customs' `allowedIPs`).
+    pub rate_limit_allowed_ips: Vec<ipnet::IpNet>,
+    /// Emails never rate limited, by domain (Mozilla customs' `allowedEmailDomains`):
+    /// `example.com` is that domain, `*.example.com` any domain below it.
+    pub rate_limit_allowed_email_domains: Vec<String>,
 }
 
 /// The subset a `foxden.toml` file may set (all optional).
@@ -77,6 +85,9 @@ struct FileSettings {
     signin_confirm_force_email: Option<String>,
     rate_limit: Option<bool>,
     client_address_depth: Option<usize>,
+    trusted_proxies: Option<String>,
+    rate_limit_allowed_ips: Option<String>,
+    rate_limit_allowed_email_domains: Option<String>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
@@ -163,6 +174,21 @@ impl Settings {
             Some(_) => return Err("FOXDEN_RATE_LIMIT must be on or off".into()),
             None => file.rate_limit.unwrap_or(true),
         };
+        let trusted_proxies = parse_networks(
+            "FOXDEN_TRUSTED_PROXIES",
+            &pick("FOXDEN_TRUSTED_PROXIES", file.trusted_proxies).unwrap_or_default(),
+        )?;
+        let rate_limit_allowed_ips = parse_networks(
+            "FOXDEN_RATE_LIMIT_ALLOWED_IPS",
+            &pick("FOXDEN_RATE_LIMIT_ALLOWED_IPS", file.rate_limit_allowed_ips).unwrap_or_default(),
+        )?;
+        let rate_limit_allowed_email_domains = parse_domains(
+            &pick(
+                "FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS",
+                file.rate_limit_allowed_email_domains,
+            )
+            .unwrap_or_default(),
+        )?;
         let settings = Settings {
             listen,
             public_url,
@@ -203,6 +229,9 @@ impl Settings {
             )?
             .map(|n| n.max(1) as usize)
             .unwrap_or(2),
+            trusted_proxies,
+            rate_limit_allowed_ips,
+            rate_limit_allowed_email_domains,
         };
         settings.hawk_port()?;
         Ok(settings)
@@ -229,7 +258,8 @@ impl Settings {
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
              skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n\
-             rate_limit = {}\nclient_address_depth = {}\n",
+             rate_limit = {}\nclient_address_depth = {}\ntrusted_proxies = \"{}\"\n\
+             rate_limit_allowed_ips = \"{}\"\nrate_limit_allowed_email_domains = \"{}\"\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -255,6 +285,9 @@ impl Settings {
             },
             self.rate_limit,
             self.client_address_depth,
+            list(&self.trusted_proxies),
+            list(&self.rate_limit_allowed_ips),
+            self.rate_limit_allowed_email_domains.join(", "),
         )
     }
 }
@@ -277,6 +310,48 @@ pub fn force_email_regex(pattern: &str) -> Result<regex::Regex, String> {
         .case_insensitive(true)
         .build()
         .map_err(|e| format!("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL is not a valid regex: {e}"))
+}
+
+fn list(nets: &[ipnet::IpNet]) -> String {
+    nets.iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn entries(list: &str) -> impl Iterator<Item = &str> {
+    list.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// A list of IPs or CIDRs separated by commas or spaces (`key` names it in errors).
+pub fn parse_networks(key: &str, list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    entries(list)
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| format!("{key}: {entry:?} is not an IP address or CIDR"))
+        })
+        .collect()
+}
+
+/// `FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS`: domains, each optionally `*.`-prefixed.
+fn parse_domains(list: &str) -> Result<Vec<String>, String> {
+    entries(list)
+        .map(|entry| {
+            let name = entry.strip_prefix("*.").unwrap_or(entry);
+            let ok = name.contains('.')
+                && name
+                    .split('.')
+                    .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+            ok.then(|| entry.to_ascii_lowercase()).ok_or_else(|| {
+                format!("FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS: {entry:?} is not a domain or *.domain")
+            })
+        })
+        .collect()
 }
 
 fn parse_url(key: &str, value: &str) -> Result<url::Url, String> {
@@ -321,6 +396,64 @@ mod tests {
         assert!(s.signin_confirm_force_email_regex.is_none());
         assert!(s.rate_limit);
         assert_eq!(s.client_address_depth, 2);
+        assert!(
+            s.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_ips_or_cidrs() {
+        let s = load(
+            &[(
+                "FOXDEN_TRUSTED_PROXIES",
+                "10.0.0.0/8, 127.0.0.1 ::1,fd00::/8",
+            )],
+            "",
+        )
+        .unwrap();
+        let listed: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(
+            listed,
+            ["10.0.0.0/8", "127.0.0.1/32", "::1/128", "fd00::/8"]
+        );
+        let s = load(&[], "trusted_proxies = \"192.168.1.7/24\"").unwrap();
+        assert_eq!(s.trusted_proxies[0].to_string(), "192.168.1.0/24");
+        for bad in ["10.0.0.0/33", "localhost", "1.2.3"] {
+            assert!(
+                load(&[("FOXDEN_TRUSTED_PROXIES", bad)], "").is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn rate_limit_allow_lists() {
+        let s = load(
+            &[
+                ("FOXDEN_RATE_LIMIT_ALLOWED_IPS", "10.9.0.0/16 192.0.2.1"),
+                (
+                    "FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS",
+                    "restmail.net, *.Example.org",
+                ),
+            ],
+            "",
+        )
+        .unwrap();
+        assert_eq!(s.rate_limit_allowed_ips.len(), 2);
+        assert_eq!(
+            s.rate_limit_allowed_email_domains,
+            ["restmail.net", "*.example.org"]
+        );
+        let s = load(&[], "").unwrap();
+        assert!(
+            s.rate_limit_allowed_ips.is_empty() && s.rate_limit_allowed_email_domains.is_empty()
+        );
+        for bad in ["localhost", "*.", "a@b.c", "ex ample..com"] {
+            let env = [("FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS", bad)];
+            assert!(load(&env, "").is_err(), "{bad}");
+        }
+        assert!(load(&[("FOXDEN_RATE_LIMIT_ALLOWED_IPS", "nope")], "").is_err());
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Shared {
     /// Keys the HMAC that stands in for client IPs in security events (derived
     /// from the server secret; see [`crate::service::security`]).
     pub ip_hmac_key: [u8; 32],
+    /// Seals the codes foxden mails before they are stored (see [`crate::service::code_keys`]).
+    pub codes: crate::service::code_keys::CodeKeys,
 }
 
 impl AppState {

@@ -235,6 +235,10 @@ impl Db for PostgresDb {
         rate_limits::ban(&self.client().await?, key, now).await
     }
 
+    async fn rate_limit_release(&self, key: &[u8; 32]) -> DbResult<()> {
+        rate_limits::release(&self.client().await?, key).await
+    }
+
     async fn rate_limit_clear(&self, keys: &[[u8; 32]]) -> DbResult<()> {
         if keys.is_empty() {
             return Ok(());

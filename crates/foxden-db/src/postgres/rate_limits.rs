@@ -51,6 +51,13 @@ pub(super) async fn ban<C: GenericClient>(
     row.as_ref().map(|r| rows::get(r, 0)).transpose()
 }
 
+pub(super) async fn release<C: GenericClient>(c: &C, key: &[u8; 32]) -> DbResult<()> {
+    let sql = "UPDATE rate_limits SET count = count - 1 \
+        WHERE key = $1 AND count > 0 AND banned_until IS NULL";
+    exec(c, sql, &[&&key[..]]).await?;
+    Ok(())
+}
+
 pub(super) async fn clear<C: GenericClient>(c: &C, keys: &[[u8; 32]]) -> DbResult<()> {
     let keys: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
     exec(c, "DELETE FROM rate_limits WHERE key = ANY($1)", &[&keys]).await?;

@@ -271,6 +271,11 @@ impl Db for SqliteDb {
         self.read(move |c| rate_limits::ban(c, &key, now)).await
     }
 
+    async fn rate_limit_release(&self, key: &[u8; 32]) -> DbResult<()> {
+        let key = *key;
+        self.write(move |tx| rate_limits::release(tx, &key)).await
+    }
+
     async fn rate_limit_clear(&self, keys: &[[u8; 32]]) -> DbResult<()> {
         if keys.is_empty() {
             return Ok(());

@@ -25,6 +25,10 @@ const COUNT: &str = "INSERT INTO rate_limits AS r (key, window_start, count, ban
         END \
     RETURNING banned_until";
 
+/// ?1 key.
+const RELEASE: &str = "UPDATE rate_limits SET count = count - 1 \
+    WHERE key = ?1 AND count > 0 AND banned_until IS NULL";
+
 pub(super) fn count(
     tx: &Connection,
     key: &[u8; 32],
@@ -51,6 +55,13 @@ pub(super) fn ban(c: &Connection, key: &[u8; 32], now: Millis) -> DbResult<Optio
     c.prepare_cached("SELECT banned_until FROM rate_limits WHERE key = ?1 AND banned_until > ?2")
         .and_then(|mut st| st.query_row(params![key, now], |r| r.get(0)).optional())
         .map_err(sql_err)
+}
+
+pub(super) fn release(tx: &Connection, key: &[u8; 32]) -> DbResult<()> {
+    tx.prepare_cached(RELEASE)
+        .and_then(|mut st| st.execute([key]))
+        .map_err(sql_err)?;
+    Ok(())
 }
 
 pub(super) fn clear(tx: &Connection, keys: &[[u8; 32]]) -> DbResult<()> {

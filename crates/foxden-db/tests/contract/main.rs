@@ -110,6 +110,7 @@ contract_cases! {
     rate_limits::rate_limit_keys_are_independent,
     rate_limits::rate_limit_ban_peeks_without_counting,
     rate_limits::rate_limit_clear_forgets_counts_and_bans,
+    rate_limits::rate_limit_release_takes_back_one_count_but_no_ban,
     rate_limits::concurrent_counts_are_never_lost,
     rate_limits::prune_expired_rate_limits,
 }

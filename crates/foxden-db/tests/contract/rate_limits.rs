@@ -159,6 +159,38 @@ pub async fn rate_limit_clear_forgets_counts_and_bans(db: Arc<dyn Db>) {
     }
 }
 
+pub async fn rate_limit_release_takes_back_one_count_but_no_ban(db: Arc<dyn Db>) {
+    let (key, banned, absent) = (fixtures::rand(), fixtures::rand(), fixtures::rand());
+    let t = 1_000;
+    // Three counted, two taken back: two more fit before the ban.
+    count_at(&db, &key, &W, &[t; 3]).await;
+    db.rate_limit_release(&key).await.unwrap();
+    db.rate_limit_release(&key).await.unwrap();
+    assert_eq!(
+        count_at(&db, &key, &W, &[t + 1; 3]).await,
+        [None, None, Some(t + 1 + 10_000)]
+    );
+    // Never below zero: releases of nothing do not buy extra counts.
+    let fresh = fixtures::rand();
+    count_at(&db, &fresh, &W, &[t]).await;
+    for _ in 0..5 {
+        db.rate_limit_release(&fresh).await.unwrap();
+    }
+    assert_eq!(
+        count_at(&db, &fresh, &W, &[t + 1; 4]).await,
+        [None, None, None, Some(t + 1 + 10_000)]
+    );
+    // A ban stands; a key with no row stays absent.
+    count_at(&db, &banned, &W, &[t; 4]).await;
+    db.rate_limit_release(&banned).await.unwrap();
+    assert_eq!(
+        db.rate_limit_ban(&banned, t).await.unwrap(),
+        Some(t + 10_000)
+    );
+    db.rate_limit_release(&absent).await.unwrap();
+    assert_eq!(db.rate_limit_ban(&absent, t).await.unwrap(), None);
+}
+
 pub async fn concurrent_counts_are_never_lost(db: Arc<dyn Db>) {
     let key = fixtures::rand();
     let w = RateWindow {

@@ -70,7 +70,7 @@ async fn verify_code(
         .db
         .verify_email_code(
             &body.uid.0,
-            &body.code.0,
+            &state.codes.seal(&body.code.0),
             VerificationMethod::Email,
             now_ms(),
         )
@@ -118,9 +118,9 @@ async fn resend_code(
     ApiQuery(query): ApiQuery<ResendQuery>,
     ApiJson(body): ApiJson<ResendBody>,
 ) -> ApiResult<Json<Value>> {
-    let subject = Subject::uid(&ip, &auth.token.core.uid);
-    customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
     let account = state.token_account(&auth.token.core.uid).await?;
+    let subject = Subject::account(&ip, &account);
+    customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
     if let Some(email) = &body.email {
         if email.normalized() != account.normalized_email {
             return Err(ApiError::CannotResendToUnownedEmail);

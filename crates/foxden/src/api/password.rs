@@ -206,7 +206,8 @@ async fn forgot_verify_code(
     auth: PasswordForgotAuth,
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Value>> {
-    let subject = Subject::uid(&ip, &auth.token.core.uid);
+    let account = state.token_account(&auth.token.core.uid).await?;
+    let subject = Subject::account(&ip, &account);
     customs::check(&state, Action::PasswordForgotVerifyCode, subject).await?;
     let reset = password_forgot::verify_code(&state, &auth.token, &body.code.0).await?;
     Ok(Json(json!({ "accountResetToken": reset })))

@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use foxden_crypto::random;
 use foxden_crypto::token::TokenKind;
 use foxden_db::{SessionToken, Unverified, VerificationMethod};
 use serde::Deserialize;
@@ -63,7 +62,7 @@ async fn duplicate(
     let copy = SessionToken {
         core: minted.core(&state, original.core.uid, original.core.created_at),
         unverified: original.unverified.as_ref().map(|u| Unverified {
-            token_verification_id: random::bytes::<16>(),
+            token_verification_id: state.codes.fresh(),
             must_verify: u.must_verify,
         }),
         last_access_time: now_ms(),
@@ -183,9 +182,14 @@ async fn verify_code(
         });
     }
     let uid = auth.token.core.uid;
-    customs::check(&state, Action::VerifySessionCode, Subject::uid(&ip, &uid)).await?;
     let account = state.token_account(&uid).await?;
-    if !short_code::verify(&account.email_code, &code) {
+    customs::check(
+        &state,
+        Action::VerifySessionCode,
+        Subject::account(&ip, &account),
+    )
+    .await?;
+    if !short_code::verify(&state.codes.open(&account.email_code), &code) {
         return Err(ApiError::InvalidOrExpiredOtpCode);
     }
     let now = now_ms();
@@ -224,9 +228,9 @@ async fn resend_code(
     locale: Locale,
     ApiJson(_): ApiJson<ResendCodeBody>,
 ) -> ApiResult<Json<Value>> {
-    let subject = Subject::uid(&ip, &auth.token.core.uid);
-    customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
     let account = state.token_account(&auth.token.core.uid).await?;
+    let subject = Subject::account(&ip, &account);
+    customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
     if account.email_verified {
         verification::send_login_short_code(&state, &account, locale).await?;
     } else {

@@ -8,8 +8,18 @@
 //!   only a bad-password ban on the email stands in the way of a sign-in,
 //!   400 errno 125 with `verificationMethod: "email-captcha"` (a mailed unblock
 //!   code gets through, see [`crate::service::unblock`]).
-//! * [`flag`] counts a failure (a wrong password or unblock code).
+//! * [`reserve_failure`] counts a password check as a failure *before* the hash
+//!   runs, so that no number of concurrent attempts gets more passwords checked
+//!   than the bad-password rules allow; a password that matches gives the count
+//!   back ([`Reservation::release`]).
+//! * [`flag`] counts a failure found without a password check (an unknown
+//!   account, a wrong unblock code).
 //! * [`forget_failures`] clears an email's failure counters after a reset.
+//!
+//! Requests from an allowed address or about an email in an allowed domain
+//! (`FOXDEN_RATE_LIMIT_ALLOWED_IPS`, `FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS`, as
+//! Mozilla's customs `allowedIPs` and `allowedEmailDomains`) are never limited:
+//! test suites such as PyFxA's run against a server with limits on.
 
 pub mod rules;
 
@@ -41,12 +51,32 @@ impl<'a> Subject<'a> {
         }
     }
 
-    pub fn uid(ip: &'a ClientIp, uid: &'a Uid) -> Self {
+    /// An account's request: counted per uid, and allowed by its email's domain.
+    pub fn account(ip: &'a ClientIp, account: &'a foxden_db::Account) -> Self {
         Subject {
             ip,
-            email: None,
-            uid: Some(uid),
+            email: Some(&account.email),
+            uid: Some(&account.uid),
         }
+    }
+
+    /// Whether the allow-lists exempt this request from every limit.
+    fn allowed(&self, settings: &crate::settings::Settings) -> bool {
+        let by_ip = !settings.rate_limit_allowed_ips.is_empty()
+            && self
+                .ip
+                .as_str()
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| {
+                    settings
+                        .rate_limit_allowed_ips
+                        .iter()
+                        .any(|net| net.contains(&ip))
+                });
+        by_ip
+            || self.email.is_some_and(|email| {
+                email_domain_allowed(&settings.rate_limit_allowed_email_domains, email)
+            })
     }
 
     fn value(&self, on: On) -> Option<String> {
@@ -56,6 +86,25 @@ impl<'a> Subject<'a> {
             On::Uid => self.uid.map(hex::encode),
         }
     }
+}
+
+/// `example.com` allows that domain, `*.example.com` the domains below it.
+fn email_domain_allowed(patterns: &[String], email: &str) -> bool {
+    let Some((_, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    let domain = domain.to_ascii_lowercase();
+    patterns.iter().any(|p| match p.strip_prefix("*.") {
+        Some(parent) => domain
+            .strip_suffix(parent)
+            .is_some_and(|rest| rest.ends_with('.')),
+        None => domain == *p,
+    })
+}
+
+/// Whether limits apply to this request at all.
+fn limited(state: &AppState, subject: &Subject<'_>) -> bool {
+    state.settings.rate_limit && !subject.allowed(&state.settings)
 }
 
 /// A refusal: how long it lasts and whether an unblock code lifts it.
@@ -132,7 +181,7 @@ pub async fn verdict(
     action: Action,
     subject: Subject<'_>,
 ) -> ApiResult<Option<Block>> {
-    if !state.settings.rate_limit {
+    if !limited(state, &subject) {
         return Ok(None);
     }
     let now = now_ms();
@@ -181,10 +230,81 @@ pub async fn check(state: &AppState, action: Action, subject: Subject<'_>) -> Ap
     }
 }
 
-/// Counts a failure of the action (a wrong password or code). Best effort: a
+/// Failure counts taken ahead of a password check (see [`reserve_failure`]).
+#[must_use = "a reservation is either kept (a wrong password) or released"]
+pub struct Reservation {
+    keys: Vec<[u8; 32]>,
+}
+
+impl Reservation {
+    /// The attempt did not fail (or was never checked): its counts are given back.
+    pub async fn release(self, state: &AppState) {
+        for key in &self.keys {
+            if let Err(err) = state.db.rate_limit_release(key).await {
+                tracing::warn!(error = %err, "could not release a rate-limit reservation");
+            }
+        }
+    }
+}
+
+/// Counts the coming password check against the action's failure rules at once:
+/// each rule lets `max` checks through per window, and the one past it bans the
+/// key, so at most `max` passwords are ever checked, however many requests race.
+/// A wrong password keeps the counts; anything else releases them. With
+/// `unblocked` (a valid unblock code came with the sign-in), rules that such a
+/// code lifts are skipped. `Err(block)` when a rule is over its limit (nothing
+/// stays counted then).
+pub async fn reserve_failure(
+    state: &AppState,
+    action: Action,
+    subject: Subject<'_>,
+    unblocked: bool,
+) -> ApiResult<Result<Reservation, Block>> {
+    let mut reservation = Reservation { keys: Vec::new() };
+    if !limited(state, &subject) {
+        return Ok(Ok(reservation));
+    }
+    let now = now_ms();
+    let mut block: Option<Block> = None;
+    for rule in failure_rules(action) {
+        if unblocked && rule.unblockable {
+            continue;
+        }
+        let Some(value) = subject.value(rule.on) else {
+            continue;
+        };
+        let key = key(state, Counter::Failure, action, rule, &value);
+        match state.db.rate_limit_count(&key, &rule.window, now).await {
+            Ok(None) => reservation.keys.push(key),
+            Ok(Some(until)) => {
+                let b = block_until(action, rule, until, now);
+                block = Some(block.map_or(b, |old| old.join(b)));
+            }
+            Err(err) => {
+                reservation.release(state).await;
+                return Err(err.into());
+            }
+        }
+    }
+    match block {
+        Some(b) => {
+            reservation.release(state).await;
+            tracing::info!(
+                action = action.name(),
+                retry_after = b.retry_after_secs,
+                "password check refused by rate limit"
+            );
+            Ok(Err(b))
+        }
+        None => Ok(Ok(reservation)),
+    }
+}
+
+/// Counts a failure of the action found without a password check (an unknown
+/// account, a wrong unblock code). Best effort: a
 /// storage error is logged, and the caller answers with the failure it had.
 pub async fn flag(state: &AppState, action: Action, subject: Subject<'_>) {
-    if !state.settings.rate_limit {
+    if !limited(state, &subject) {
         return;
     }
     let now = now_ms();
@@ -224,5 +344,25 @@ pub async fn forget_failures(state: &AppState, email: &str) {
     .collect();
     if let Err(err) = state.db.rate_limit_clear(&keys).await {
         tracing::warn!(error = %err, "could not clear failure counters");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::email_domain_allowed;
+
+    #[test]
+    fn email_domains_match_exactly_or_below_a_wildcard() {
+        let p = ["restmail.net".to_string(), "*.example.org".to_string()];
+        assert!(email_domain_allowed(&p, "x@restmail.net"));
+        assert!(email_domain_allowed(&p, "x@RestMail.NET"));
+        assert!(!email_domain_allowed(&p, "x@sub.restmail.net"));
+        assert!(!email_domain_allowed(&p, "x@evilrestmail.net"));
+        assert!(email_domain_allowed(&p, "x@a.example.org"));
+        assert!(email_domain_allowed(&p, "x@a.b.example.org"));
+        assert!(!email_domain_allowed(&p, "x@example.org"));
+        assert!(!email_domain_allowed(&p, "x@badexample.org"));
+        assert!(!email_domain_allowed(&p, "restmail.net"));
+        assert!(!email_domain_allowed(&[], "x@restmail.net"));
     }
 }

@@ -7,7 +7,7 @@
 
 use foxden_db::{Account, OneTimeCodeKind};
 
-use super::one_time_code::{code_hash, store_and_mail, CodeSpec, DIGITS};
+use super::one_time_code::{store_and_mail, CodeSpec, DIGITS};
 use super::password_forgot::issue_token;
 use super::security::{self, Event};
 use crate::clock::now_ms;
@@ -84,7 +84,9 @@ pub async fn verify_otp(
         .consume_one_time_code(
             &account.uid,
             OneTimeCodeKind::PasswordForgotOtp,
-            &code_hash(&account.uid, code),
+            &state
+                .codes
+                .one_time_hash(&account.uid, OneTimeCodeKind::PasswordForgotOtp, code),
         )
         .await?;
     let fresh = created_at.is_some_and(|at| now - at <= OTP_LIFETIME_MS);
@@ -96,7 +98,7 @@ pub async fn verify_otp(
     Ok(OtpVerified {
         uid: account.uid,
         token: minted.hex(),
-        pass_code: hex::encode(token.pass_code),
+        pass_code: hex::encode(state.codes.open(&token.pass_code)),
         email_to_hash_with: account.email,
     })
 }

@@ -1,5 +1,6 @@
 //! Flows shared by several handlers; no HTTP types here.
 
+pub mod code_keys;
 pub mod forgot_otp;
 pub mod new_password;
 pub mod one_time_code;

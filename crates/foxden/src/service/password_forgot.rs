@@ -51,7 +51,7 @@ pub async fn send_code(
         &account.email,
         &account.uid,
         &minted.hex(),
-        &token.pass_code,
+        &state.codes.open(&token.pass_code),
         &ctx(state, links),
     );
     if state.mailer.send(mail).await.is_err() {
@@ -80,7 +80,7 @@ pub async fn issue_token(
     let minted = Minted::new(TokenKind::PasswordForgot);
     let token = PasswordForgotToken {
         core: minted.core(state, *uid, now),
-        pass_code: random::bytes::<16>(),
+        pass_code: state.codes.fresh(),
         tries: FORGOT_TRIES,
     };
     state.db.create_password_forgot_token(&token).await?;
@@ -99,7 +99,7 @@ pub async fn resend_code(
         &account.email,
         &account.uid,
         "",
-        &token.pass_code,
+        &state.codes.open(&token.pass_code),
         &ctx(state, links),
     );
     state
@@ -118,7 +118,7 @@ pub async fn verify_code(
     code: &[u8; 16],
 ) -> ApiResult<String> {
     let now = now_ms();
-    if !foxden_crypto::ct_eq(&token.pass_code, code) {
+    if !foxden_crypto::ct_eq(&state.codes.open(&token.pass_code), code) {
         let ttl = forgot_ttl_secs(token, now);
         return match state
             .db

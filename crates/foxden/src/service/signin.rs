@@ -47,16 +47,57 @@ pub async fn authenticate(
         .into_error());
     }
     let account = flag_failure(state, action, subject, find_account(state, creds).await).await?;
-    let checked = password::check(&state.passwords, &account, &creds.auth_pw).await?;
-    let matched = checked.ok_or_else(|| wrong_password(&account, creds));
-    Ok((
-        account,
-        flag_failure(state, action, subject, matched).await?,
-    ))
+    let matched = check_password(state, action, subject, false, &account, creds).await?;
+    Ok((account, matched))
 }
 
-/// Passes `result` through, counting the failures FxA reports to customs
-/// (errno 102, 103, 126 and 127) against `action`'s limits.
+/// Checks the password within the action's bad-password limits: the check is
+/// counted as a failure before scrypt runs ([`customs::reserve_failure`]), so
+/// concurrent attempts cannot get more passwords checked than the limit, and a
+/// password that matches (or is never checked) takes its count back. 103, or 120
+/// when only the email's case differs (the client retries; not a failure).
+async fn check_password(
+    state: &AppState,
+    action: Action,
+    subject: Subject<'_>,
+    unblocked: bool,
+    account: &Account,
+    creds: &Credentials,
+) -> ApiResult<PasswordMatch> {
+    let reservation = match customs::reserve_failure(state, action, subject, unblocked).await? {
+        Ok(reservation) => reservation,
+        // Only `/account/login` takes unblock codes: elsewhere any ban is a wait.
+        Err(block) if action != Action::AccountLogin => {
+            return Err(customs::Block {
+                unblockable: false,
+                ..block
+            }
+            .into_error())
+        }
+        Err(block) => return Err(block.into_error()),
+    };
+    match password::check(&state.passwords, account, &creds.auth_pw).await {
+        Ok(Some(matched)) => {
+            reservation.release(state).await;
+            Ok(matched)
+        }
+        Ok(None) => {
+            let err = wrong_password(account, creds);
+            if !matches!(err, ApiError::IncorrectPassword { .. }) {
+                reservation.release(state).await;
+            }
+            Err(err)
+        }
+        Err(err) => {
+            reservation.release(state).await;
+            Err(err)
+        }
+    }
+}
+
+/// Passes `result` through, counting the failures found without a password
+/// check that FxA reports to customs (errno 102, 126 and 127) against `action`'s
+/// limits; wrong passwords were counted ahead by [`check_password`].
 async fn flag_failure<T>(
     state: &AppState,
     action: Action,
@@ -64,7 +105,7 @@ async fn flag_failure<T>(
     result: ApiResult<T>,
 ) -> ApiResult<T> {
     if let Err(err) = &result {
-        if matches!(err.errno(), 102 | 103 | 126 | 127) {
+        if matches!(err.errno(), 102 | 126 | 127) {
             customs::flag(state, action, subject).await;
         }
     }
@@ -140,20 +181,22 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         }
         None => false,
     };
-    let Some(matched) = password::check(&state.passwords, &account, &req.creds.auth_pw).await?
-    else {
-        let err = wrong_password(&account, &req.creds);
-        if matches!(err, ApiError::IncorrectPassword { .. }) {
-            let event = Event {
-                name: security::ACCOUNT_LOGIN_FAILURE,
-                uid: account.uid,
-                ip: &req.ip,
-                token_id_hash: None,
-                verified: false,
-            };
-            security::record(state, event).await;
+    let checked = check_password(state, action, subject, unblocked, &account, &req.creds).await;
+    let matched = match checked {
+        Ok(matched) => matched,
+        Err(err) => {
+            if matches!(err, ApiError::IncorrectPassword { .. }) {
+                let event = Event {
+                    name: security::ACCOUNT_LOGIN_FAILURE,
+                    uid: account.uid,
+                    ip: &req.ip,
+                    token_id_hash: None,
+                    verified: false,
+                };
+                security::record(state, event).await;
+            }
+            return Err(err);
         }
-        return flag_failure(state, action, subject, Err(err)).await;
     };
     let now = now_ms();
     // The mailed unblock code proved the address: nothing more to confirm.

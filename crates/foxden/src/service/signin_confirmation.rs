@@ -1,7 +1,6 @@
 //! Whether a new sign-in must be confirmed (FxA's mustVerify rules, PROTOCOL
 //! §6.2), and the mail that asks for it.
 
-use foxden_crypto::random;
 use foxden_db::{Account, Unverified};
 
 use super::security;
@@ -74,7 +73,7 @@ pub(super) async fn confirmation_needed(
     };
     let needs_id = bypass.is_none();
     let unverified = needs_id.then(|| Unverified {
-        token_verification_id: random::bytes::<16>(),
+        token_verification_id: state.codes.fresh(),
         must_verify: forced || keys,
     });
     Confirmation { unverified, bypass }

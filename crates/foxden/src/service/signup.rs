@@ -82,7 +82,7 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         uid,
         email: req.email.as_str().to_string(),
         normalized_email: normalized,
-        email_code: random::bytes::<16>(),
+        email_code: state.codes.fresh(),
         email_verified: false,
         ka: random::bytes::<32>(),
         wrap_wrap_kb,

@@ -6,7 +6,7 @@
 
 use foxden_db::{OneTimeCodeKind, Uid};
 
-use super::one_time_code::{code_hash, store_and_mail, CodeSpec, BASE32};
+use super::one_time_code::{store_and_mail, CodeSpec, BASE32};
 use super::verification::{ctx, LinkParams};
 use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
@@ -49,10 +49,17 @@ pub async fn send(
     Ok(())
 }
 
+/// What is stored for an unblock code; codes are compared upper-cased, as FxA does.
+fn unblock_hash(state: &AppState, uid: &Uid, code: &str) -> [u8; 32] {
+    state
+        .codes
+        .one_time_hash(uid, OneTimeCodeKind::Unblock, &code.to_ascii_uppercase())
+}
+
 /// Uses up the code: true if it was the account's and is under an hour old.
 /// Codes are compared upper-cased, as FxA does.
 pub async fn consume(state: &AppState, uid: &Uid, code: &str) -> ApiResult<bool> {
-    let hash = code_hash(uid, &code.to_ascii_uppercase());
+    let hash = unblock_hash(state, uid, code);
     let created_at = state
         .db
         .consume_one_time_code(uid, OneTimeCodeKind::Unblock, &hash)
@@ -62,7 +69,7 @@ pub async fn consume(state: &AppState, uid: &Uid, code: &str) -> ApiResult<bool>
 
 /// "This wasn't me": burns the code (errno 127 if there is no such code).
 pub async fn reject(state: &AppState, uid: &Uid, code: &str) -> ApiResult<()> {
-    let hash = code_hash(uid, &code.to_ascii_uppercase());
+    let hash = unblock_hash(state, uid, code);
     if state
         .db
         .consume_one_time_code(uid, OneTimeCodeKind::Unblock, &hash)

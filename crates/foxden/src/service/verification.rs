@@ -127,13 +127,14 @@ pub async fn send_account_verification(
     let mail = templates::verify(
         &account.email,
         &account.uid,
-        &account.email_code,
+        &state.codes.open(&account.email_code),
         &ctx(state, params),
     );
     deliver(state, mail).await
 }
 
-/// Mails the sign-in confirmation link (code = the session's tokenVerificationId).
+/// Mails the sign-in confirmation link (code = the session's tokenVerificationId,
+/// given in its stored form).
 pub async fn send_login_verification(
     state: &AppState,
     account: &Account,
@@ -143,7 +144,7 @@ pub async fn send_login_verification(
     let mail = templates::verify_login(
         &account.email,
         &account.uid,
-        token_verification_id,
+        &state.codes.open(token_verification_id),
         &ctx(state, params),
     );
     deliver(state, mail).await
@@ -155,7 +156,7 @@ pub async fn send_account_short_code(
     account: &Account,
     locale: Locale,
 ) -> ApiResult<()> {
-    let code = short_code::current(&account.email_code);
+    let code = short_code::current(&state.codes.open(&account.email_code));
     let mail = templates::verify_short_code(&account.email, &account.uid, &code, locale);
     deliver(state, mail).await
 }
@@ -166,7 +167,7 @@ pub async fn send_login_short_code(
     account: &Account,
     locale: Locale,
 ) -> ApiResult<()> {
-    let code = short_code::current(&account.email_code);
+    let code = short_code::current(&state.codes.open(&account.email_code));
     let mail = templates::verify_login_code(&account.email, &account.uid, &code, locale);
     deliver(state, mail).await
 }

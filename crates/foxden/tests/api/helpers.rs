@@ -29,6 +29,14 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     /// `FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL`.
     pub force_confirm_email: Option<&'static str>,
+    /// `FOXDEN_RATE_LIMIT`.
+    pub rate_limit: bool,
+    /// `FOXDEN_TRUSTED_PROXIES`; the tests' own 127.0.0.1 by default, so that
+    /// `post_from` can speak for other addresses.
+    pub trusted_proxies: &'static str,
+    /// `FOXDEN_RATE_LIMIT_ALLOWED_IPS` and `…_ALLOWED_EMAIL_DOMAINS`.
+    pub allowed_ips: &'static str,
+    pub allowed_email_domains: &'static str,
 }
 
 impl Options {
@@ -51,6 +59,10 @@ impl Default for Options {
             smtp_url: None,
             data_dir: None,
             force_confirm_email: None,
+            rate_limit: true,
+            trusted_proxies: "127.0.0.1",
+            allowed_ips: "",
+            allowed_email_domains: "",
         }
     }
 }
@@ -121,8 +133,16 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         signin_confirm_force_email_regex: opts
             .force_confirm_email
             .map(|p| foxden::settings::force_email_regex(p).unwrap()),
-        rate_limit: true,
+        rate_limit: opts.rate_limit,
         client_address_depth: 2,
+        trusted_proxies: foxden::settings::parse_networks("test", opts.trusted_proxies).unwrap(),
+        rate_limit_allowed_ips: foxden::settings::parse_networks("test", opts.allowed_ips).unwrap(),
+        rate_limit_allowed_email_domains: opts
+            .allowed_email_domains
+            .split(',')
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect(),
     };
     let app = foxden::Application::build_on(settings, listener)
         .await
@@ -301,8 +321,8 @@ impl TestApp {
         }
     }
 
-    /// Stores a one-time code for `uid_hex` as the server would (SHA-256 of uid ‖
-    /// code), created `age_ms` ago: the way to test expiry without waiting.
+    /// Stores a one-time code for `uid_hex` as the server would (an HMAC under a key
+    /// from the server secret), created `age_ms` ago: the way to test expiry without waiting.
     pub async fn store_code(
         &self,
         uid_hex: &str,
@@ -311,17 +331,22 @@ impl TestApp {
         age_ms: i64,
     ) {
         let uid: [u8; 16] = hex::decode(uid_hex).unwrap().try_into().unwrap();
-        let mut hashed = uid.to_vec();
-        hashed.extend_from_slice(code.as_bytes());
         let record = foxden_db::OneTimeCode {
             uid,
             kind,
-            code_hash: foxden_crypto::sha256(&hashed),
+            code_hash: self.code_keys().one_time_hash(&uid, kind, code),
             created_at: crate::client::now_ms() - age_ms,
         };
         let replace = kind == foxden_db::OneTimeCodeKind::PasswordForgotOtp;
         let db = self.database().await;
         db.create_one_time_code(&record, replace).await.unwrap();
+    }
+
+    /// The keys the server seals its codes with (read from its data folder).
+    pub fn code_keys(&self) -> foxden::service::code_keys::CodeKeys {
+        let path = self.data_dir.join("server-secret.key");
+        let secret = foxden::files::load_or_create_secret(&path).expect("server secret");
+        foxden::service::code_keys::CodeKeys::from_secret(&secret)
     }
 
     /// The server's database, opened alongside it (SQLite WAL allows that).

@@ -1,6 +1,7 @@
 //! HTTP-level tests: each test starts its own foxden on a free port.
 
 mod account;
+mod at_rest;
 mod auth;
 mod browserid;
 mod change;
@@ -12,6 +13,7 @@ mod expiry;
 mod forgot_otp;
 mod helpers;
 mod hygiene;
+mod limits;
 mod login;
 mod mail;
 mod matrix;
