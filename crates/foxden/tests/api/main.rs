@@ -21,3 +21,4 @@ mod security;
 mod session;
 mod shutdown;
 mod unblock;
+mod undeliverable;
