@@ -10,8 +10,8 @@ pub mod templates;
 use std::path::Path;
 use std::sync::Arc;
 
-use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::address::Envelope;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
 
@@ -120,7 +120,6 @@ pub(crate) fn log_domain(to: &str) -> &str {
     to.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +140,10 @@ mod tests {
     #[test]
     fn local_parts_are_kept_or_quoted() {
         assert_eq!(mailed("andré@example.org").unwrap(), "andré@example.org");
-        assert_eq!(mailed("\u{FF41}@example.org").unwrap(), "\u{FF41}@example.org");
+        assert_eq!(
+            mailed("\u{FF41}@example.org").unwrap(),
+            "\u{FF41}@example.org"
+        );
         assert_eq!(mailed(".a@example.org").unwrap(), "\".a\"@example.org");
         assert_eq!(mailed("a..b@example.org").unwrap(), "\"a..b\"@example.org");
         let specials = "!#$%&'*+/=?^_`{|}~-@example.org";
@@ -172,7 +174,12 @@ mod tests {
             headers: vec![],
         };
         let message = build(&from, &mail).unwrap();
-        let to: Vec<String> = message.envelope().to().iter().map(|a| a.to_string()).collect();
+        let to: Vec<String> = message
+            .envelope()
+            .to()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         assert_eq!(to, ["\".a\"@xn--bcher-kva.de"]);
         let raw = String::from_utf8(message.formatted()).unwrap();
         assert!(raw.contains("To: \".a\"@xn--bcher-kva.de\r\n"), "{raw}");

@@ -127,7 +127,9 @@ fn is_domain(ascii: &str) -> bool {
                 bytes.len() <= 255
                     && first.is_ascii_alphanumeric()
                     && last.is_ascii_alphanumeric()
-                    && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                    && bytes
+                        .iter()
+                        .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
             }
             _ => false,
         }
@@ -145,7 +147,10 @@ mod tests {
         ("a@b.co", "plain"),
         ("PyFxATester@restmail.net", "mixed case"),
         ("x+y@sub.example.com", "plus and subdomain"),
-        ("!#$%&'*+/=?^_`{|}~-@example.com", "every special of the local part"),
+        (
+            "!#$%&'*+/=?^_`{|}~-@example.com",
+            "every special of the local part",
+        ),
         (".a@example.com", "leading dot"),
         ("a.@example.com", "trailing dot"),
         ("a..b@example.com", "consecutive dots"),
@@ -155,7 +160,10 @@ mod tests {
         ("user@例子。广告", "ideographic full stop separates labels"),
         ("user@example.123", "numeric top-level label"),
         ("user@a-b.c-d", "inner hyphens"),
-        ("a\u{200B}b@example.com", "zero-width space in the local part"),
+        (
+            "a\u{200B}b@example.com",
+            "zero-width space in the local part",
+        ),
         ("user@exa\u{200B}mple.com", "zero-width space in the domain"),
         ("a\u{202E}b@example.com", "right-to-left override"),
         ("\u{FF41}@\u{FF42}.com", "fullwidth ａ@ｂ.com"),

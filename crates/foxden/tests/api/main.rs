@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod browserid;
+mod certificate_keys;
 mod change;
 mod cli;
 mod client;

@@ -280,10 +280,7 @@ async fn idn_domains_go_out_in_their_idna_form() {
     }
     assert_eq!(
         smtp.rcpt_to(),
-        [
-            "RCPT TO:<user@xn--bcher-kva.de>",
-            "RCPT TO:<user@bc.com>"
-        ]
+        ["RCPT TO:<user@xn--bcher-kva.de>", "RCPT TO:<user@bc.com>"]
     );
     let messages = smtp.messages();
     assert!(messages[0].contains("To: user@xn--bcher-kva.de\r\n"));
