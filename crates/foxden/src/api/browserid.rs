@@ -146,6 +146,9 @@ impl<'de> Deserialize<'de> for CertDuration {
     }
 }
 
+/// A key's fields by JSON path, and whether each was sent.
+type KeyFields<'a> = &'a [(&'static str, bool)];
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SignBody {
@@ -199,7 +202,7 @@ async fn sign(
         ("publicKey.q", key.q.is_some()),
         ("publicKey.g", key.g.is_some()),
     ];
-    let (required, foreign): (&[(&str, bool)], &[(&str, bool)]) = match key.algorithm.as_str() {
+    let (required, foreign): (KeyFields, KeyFields) = match key.algorithm.as_str() {
         "RS" => (&rsa, &dsa),
         "DS" => (&dsa, &rsa),
         _ => return Err(invalid("publicKey.algorithm")),
