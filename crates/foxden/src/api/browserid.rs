@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use foxden_db::SessionToken;
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -47,31 +48,112 @@ async fn public_keys(State(state): State<AppState>) -> Json<Value> {
 }
 
 /// The key to certify; echoed verbatim (absent fields left out) as `public-key`.
+///
+/// Mozilla's schema takes any strings here; foxden also checks their form, as
+/// every BrowserID client writes them (jwcrypto, PyBrowserID, Firefox): RSA's
+/// `n` and `e` in decimal, DSA's `y`, `p`, `q`, `g` in hex (Firefox upper-case,
+/// jwcrypto lower-case, possibly with a leading `00` byte), with lengths up to
+/// 4096-bit moduli (a 160- to 256-bit `q`), so nothing else is signed.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct PublicKey {
     algorithm: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    n: Option<String>,
+    n: Option<Decimal<MAX_RSA_DIGITS>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    e: Option<String>,
+    e: Option<Decimal<MAX_RSA_DIGITS>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    y: Option<String>,
+    y: Option<HexNumber<MAX_DSA_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    p: Option<String>,
+    p: Option<HexNumber<MAX_DSA_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    q: Option<String>,
+    q: Option<HexNumber<MAX_DSA_Q_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    g: Option<String>,
+    g: Option<HexNumber<MAX_DSA_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
+    version: Option<KeyVersion>,
 }
+
+/// Decimal digits of a 4096-bit number (2^4096 has 1234).
+const MAX_RSA_DIGITS: usize = 1234;
+/// Hex digits of a 4096-bit number plus a leading zero byte.
+const MAX_DSA_HEX: usize = 1026;
+/// Hex digits of a 256-bit `q` plus a leading zero byte.
+const MAX_DSA_Q_HEX: usize = 66;
+
+fn key_string<'de, D: Deserializer<'de>>(
+    d: D,
+    max: usize,
+    digit: fn(&u8) -> bool,
+    what: &str,
+) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if (1..=max).contains(&s.len()) && s.bytes().all(|b| digit(&b)) {
+        Ok(s)
+    } else {
+        Err(de::Error::custom(format!(
+            "expected 1 to {max} {what} digits"
+        )))
+    }
+}
+
+/// A non-negative integer in decimal, at most `MAX` digits.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Decimal<const MAX: usize>(String);
+
+impl<'de, const MAX: usize> Deserialize<'de> for Decimal<MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        key_string(d, MAX, u8::is_ascii_digit, "decimal").map(Decimal)
+    }
+}
+
+/// A non-negative integer in hex (either case), at most `MAX` digits.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct HexNumber<const MAX: usize>(String);
+
+impl<'de, const MAX: usize> Deserialize<'de> for HexNumber<MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        key_string(d, MAX, u8::is_ascii_hexdigit, "hex").map(HexNumber)
+    }
+}
+
+/// jwcrypto's key `version` (`2012.08.15`): up to 32 of `[A-Za-z0-9._-]`.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct KeyVersion(String);
+
+impl<'de> Deserialize<'de> for KeyVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let version_char = |b: &u8| b.is_ascii_alphanumeric() || b".-_".contains(b);
+        key_string(d, 32, version_char, "version").map(KeyVersion)
+    }
+}
+
+/// A certificate's lifetime in ms: up to 24 hours (Mozilla's bound), and at
+/// least 1 (Mozilla also takes 0, a certificate that has expired when issued).
+struct CertDuration(i64);
+
+impl<'de> Deserialize<'de> for CertDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let ms = i64::deserialize(d)?;
+        if (1..=MAX_DURATION_MS).contains(&ms) {
+            Ok(CertDuration(ms))
+        } else {
+            Err(de::Error::custom("duration out of range"))
+        }
+    }
+}
+
+/// A key's fields by JSON path, and whether each was sent.
+type KeyFields<'a> = &'a [(&'static str, bool)];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SignBody {
     public_key: PublicKey,
-    duration: i64,
+    duration: CertDuration,
 }
 
 #[derive(Deserialize)]
@@ -110,18 +192,24 @@ async fn sign(
     ApiJson(body): ApiJson<SignBody>,
 ) -> ApiResult<Json<Value>> {
     let key = &body.public_key;
-    let required: &[(&str, &Option<String>)] = match key.algorithm.as_str() {
-        "RS" => &[("publicKey.n", &key.n), ("publicKey.e", &key.e)],
-        "DS" => &[
-            ("publicKey.y", &key.y),
-            ("publicKey.p", &key.p),
-            ("publicKey.q", &key.q),
-            ("publicKey.g", &key.g),
-        ],
+    let rsa = [
+        ("publicKey.n", key.n.is_some()),
+        ("publicKey.e", key.e.is_some()),
+    ];
+    let dsa = [
+        ("publicKey.y", key.y.is_some()),
+        ("publicKey.p", key.p.is_some()),
+        ("publicKey.q", key.q.is_some()),
+        ("publicKey.g", key.g.is_some()),
+    ];
+    let (required, foreign): (KeyFields, KeyFields) = match key.algorithm.as_str() {
+        "RS" => (&rsa, &dsa),
+        "DS" => (&dsa, &rsa),
         _ => return Err(invalid("publicKey.algorithm")),
     };
-    if !(0..=MAX_DURATION_MS).contains(&body.duration) {
-        return Err(invalid("duration"));
+    // A key with the other algorithm's numbers is neither (as FxA's first schema had it).
+    if let Some((name, _)) = foreign.iter().find(|(_, present)| *present) {
+        return Err(invalid(name));
     }
     let session = auth.token;
     let account = state.token_account(&session.core.uid).await?;
@@ -131,7 +219,7 @@ async fn sign(
     if session.unverified.as_ref().is_some_and(|u| u.must_verify) {
         return Err(ApiError::UnverifiedSession);
     }
-    if let Some((name, _)) = required.iter().find(|(_, value)| value.is_none()) {
+    if let Some((name, _)) = required.iter().find(|(_, present)| !present) {
         return Err(missing(name));
     }
     let token_verified = session.unverified.is_none();
@@ -146,7 +234,7 @@ async fn sign(
         "public-key": key,
         "principal": { "email": format!("{}@{domain}", hex::encode(account.uid)) },
         "iat": now - 10_000,
-        "exp": now + body.duration,
+        "exp": now + body.duration.0,
         "iss": domain,
         "fxa-generation": account.verifier_set_at,
         "fxa-lastAuthAt": session.auth_at / 1000,

@@ -162,15 +162,12 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         send_account_verification(state, &new.account, &req.links).await
     };
     if let Err(err) = sent {
-        // The account stays (unconfirmed; a later sign-in or sign-up resends the
-        // mail), but not the tokens the client never received.
-        state.db.delete_session(&new.session.core.id_hash).await?;
-        for record in &new.key_fetch {
-            state
-                .db
-                .delete_key_fetch_token(&record.core.id_hash)
-                .await?;
-        }
+        // Nothing outlives the failed request: the account goes, and with it the
+        // session and keyFetchTokens the client never received. (Mozilla keeps the
+        // unconfirmed account and lets a later sign-up replace it; here a retry
+        // simply creates it again.)
+        state.db.delete_account(&uid).await?;
+        tracing::info!(uid = %hex::encode(uid), "account removed: its verification mail failed");
         return Err(err);
     }
     // Verified later, with the sign-up session (`verify_email_code`).

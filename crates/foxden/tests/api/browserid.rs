@@ -16,7 +16,7 @@ use crate::helpers::{spawn_app, spawn_with, Options, Resp, TestApp};
 
 const SIGN: &str = "/v1/certificate/sign?service=sync";
 
-fn rs_key() -> Value {
+pub(crate) fn rs_key() -> Value {
     json!({ "algorithm": "RS", "n": "4759581191", "e": "65537" })
 }
 
@@ -43,7 +43,7 @@ fn b64json(part: &str) -> Value {
 }
 
 /// Verifies `cert` with the published `public-key` and returns (header, payload).
-async fn check_cert(app: &TestApp, cert: &str) -> (Value, Value) {
+pub(crate) async fn check_cert(app: &TestApp, cert: &str) -> (Value, Value) {
     let well_known = app.get("/.well-known/browserid").await.ok();
     let key = &well_known.body["public-key"];
     let (n, e) = (
@@ -66,11 +66,11 @@ async fn check_cert(app: &TestApp, cert: &str) -> (Value, Value) {
     (header, b64json(parts[1]))
 }
 
-async fn sign(c: &TestClient<'_>, body: &Value) -> Resp {
+pub(crate) async fn sign(c: &TestClient<'_>, body: &Value) -> Resp {
     c.session_post(SIGN, body).await
 }
 
-async fn cert(c: &TestClient<'_>, key: Value, duration: i64) -> Resp {
+pub(crate) async fn cert(c: &TestClient<'_>, key: Value, duration: i64) -> Resp {
     sign(c, &json!({ "publicKey": key, "duration": duration })).await
 }
 
@@ -139,7 +139,7 @@ async fn signs_certificates_for_verified_sessions() {
 
     // DS keys are echoed as given.
     let ds = json!({ "algorithm": "DS", "y": "1", "p": "2", "q": "3", "g": "4", "version": "2012.08.15" });
-    let r = cert(&c, ds.clone(), 0).await.ok();
+    let r = cert(&c, ds.clone(), 1).await.ok();
     let (_, claims) = check_cert(&app, &r.str("cert")).await;
     assert_eq!(claims["public-key"], ds);
 }

@@ -67,24 +67,33 @@ async fn verification_mail_is_handed_to_smtp() {
 }
 
 #[tokio::test]
-async fn smtp_failure_answers_151_and_keeps_the_account() {
+async fn smtp_failure_answers_151_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let email = "nomail@example.com";
+    // An unconfirmed account, made while mail still worked.
+    let app = spawn_with(Options::in_dir(dir.path())).await;
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.create(false).await.ok();
+    let uid = c.uid.clone();
+    app.stop().await;
+
     let app = spawn_with(Options {
         smtp_url: Some(closed_port_url()),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Options::default()
+        ..Options::in_dir(dir.path())
     })
     .await;
-    let mut c = TestClient::v1(&app, email, "correct horse");
-    c.create(true).await.err(422, 151);
+    // A sign-up whose verify mail fails is undone: no account is left.
+    let fresh = "fresh@example.com";
+    let mut f = TestClient::v1(&app, fresh, "correct horse");
+    f.create(true).await.err(422, 151);
     let r = app
-        .post("/v1/account/status", &json!({ "email": email }))
+        .post("/v1/account/status", &json!({ "email": fresh }))
         .await
         .ok();
-    assert_eq!(r.body["exists"], true);
+    assert_eq!(r.body["exists"], false);
     // Signing in to the unconfirmed account resends the verify mail: it fails the
     // same way, and the session it would have made is not kept.
+    let mut c = TestClient::v1(&app, email, "correct horse");
     c.login(true).await.err(422, 151);
     app.stop().await;
 
@@ -93,23 +102,24 @@ async fn smtp_failure_answers_151_and_keeps_the_account() {
         .await
         .unwrap();
     let account = db.account_by_email(email).await.unwrap().expect("account");
+    assert_eq!(hex::encode(account.uid), uid);
     assert!(!account.email_verified);
     let sessions = db.sessions_for(&account.uid).await.unwrap();
-    assert!(sessions.is_empty(), "dangling sessions: {}", sessions.len());
+    assert_eq!(sessions.len(), 1, "only the sign-up session may remain");
+    assert!(db.account_by_email(fresh).await.unwrap().is_none());
     drop(db);
 
-    // Once mail works (outbox), the same password signs in and the code confirms.
-    let app = spawn_with(Options {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Options::default()
-    })
-    .await;
+    // Once mail works (outbox), the same password signs in and the code confirms,
+    // and the undone sign-up can be made again.
+    let app = spawn_with(Options::in_dir(dir.path())).await;
     let mut c = TestClient::v1(&app, email, "correct horse");
     c.login(false).await.ok();
-    assert_eq!(c.uid, hex::encode(account.uid));
+    assert_eq!(c.uid, uid);
     c.verify_from_mail("verify").await.ok();
     let r = c.session_get("/v1/recovery_email/status").await.ok();
     assert_eq!(r.body["emailVerified"], true);
+    let mut f = TestClient::v1(&app, fresh, "correct horse");
+    f.create(false).await.ok();
 }
 
 #[tokio::test]
