@@ -4,8 +4,8 @@
 use super::l10n::{text, text_with, Locale};
 use super::Mail;
 
-/// Escapes text for HTML bodies.
-fn esc(s: &str) -> String {
+/// Escapes text for HTML bodies and double-quoted attributes (mails and pages).
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

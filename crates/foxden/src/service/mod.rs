@@ -1,6 +1,7 @@
 //! Flows shared by several handlers; no HTTP types here.
 
 pub mod forgot_otp;
+pub mod link_code;
 pub mod new_password;
 pub mod one_time_code;
 pub mod password;

@@ -29,6 +29,8 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     /// `FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL`.
     pub force_confirm_email: Option<&'static str>,
+    /// `FOXDEN_CONTENT_URL`; unset → the public URL, as by default.
+    pub content_url: Option<&'static str>,
 }
 
 impl Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             smtp_url: None,
             data_dir: None,
             force_confirm_email: None,
+            content_url: None,
         }
     }
 }
@@ -108,7 +111,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
             .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir)),
         smtp_url: opts.smtp_url,
         mail_from: "Firefox Accounts <no-reply@foxden.test>".into(),
-        content_url: public_url,
+        content_url: opts
+            .content_url
+            .map_or(public_url, |u| url::Url::parse(u).unwrap()),
         log_format: LogFormat::Pretty,
         hawk_skew_secs: opts.hawk_skew_secs,
         max_body_bytes: 16 * 1024,

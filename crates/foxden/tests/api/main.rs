@@ -15,6 +15,7 @@ mod hygiene;
 mod login;
 mod mail;
 mod matrix;
+mod pages;
 mod postgres;
 mod reset;
 mod security;
