@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1", v1)
         .merge(api::ops::routes())
         .merge(api::browserid::root_routes())
+        .merge(crate::pages::routes(&state.settings))
         .route("/", axum::routing::get(root))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod files;
 mod http;
 pub mod mail;
+pub mod pages;
 pub mod prune;
 pub mod relative_time;
 pub mod service;

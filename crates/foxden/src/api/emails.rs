@@ -3,16 +3,15 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use foxden_db::VerificationMethod;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::SessionAuth;
-use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
+use crate::service::link_code::{self, LinkCode};
 use crate::service::verification::{self, is_fully_verified, LinkParams};
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
@@ -61,34 +60,13 @@ async fn verify_code(
     if body.kind.as_ref().is_some_and(|k| k.0 == "secondary") {
         return Err(ApiError::FeatureNotEnabled);
     }
-    let Some(account) = state.db.account(&body.uid.0).await? else {
-        return Err(ApiError::UnknownAccount { email: None });
+    let link = LinkCode {
+        uid: &body.uid.0,
+        code: &body.code.0,
+        service: body.service.as_ref().map(|s| s.0.as_str()),
+        locale,
     };
-    let subject = Subject::email(&ip, &account.email);
-    customs::check(&state, Action::RecoveryEmailVerifyCode, subject).await?;
-    let outcome = state
-        .db
-        .verify_email_code(
-            &body.uid.0,
-            &state.codes.seal(&body.code.0),
-            VerificationMethod::Email,
-            now_ms(),
-        )
-        .await?;
-    if !outcome.matched() {
-        return Err(ApiError::InvalidVerificationCode);
-    }
-    if outcome.account_newly_verified {
-        tracing::info!(uid = %hex::encode(body.uid.0), "account email verified");
-        if let Some(service) = body.service.filter(|s| s.0 == "sync") {
-            let links = LinkParams {
-                service: service.0,
-                locale,
-                ..LinkParams::default()
-            };
-            verification::notify_post_verify(&state, &account, &links).await;
-        }
-    }
+    link_code::confirm(&state, &ip, link).await?;
     Ok(Json(json!({})))
 }
 

@@ -1,6 +1,7 @@
 //! `GET /verify_email` and `GET /complete_reset_password`: links in old mails
 //! pointed at the auth server; like Mozilla's, these answer 302 to the same
-//! page of the content server with the query unchanged.
+//! page of the content server with the query unchanged (by default foxden
+//! itself, whose pages are in [`crate::pages`]).
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, StatusCode};

@@ -1,6 +1,7 @@
-//! Mail localization with Project Fluent: the `.ftl` files under `locales/` are
-//! built into the binary, parsed once into concurrent bundles, and a request's
-//! `Accept-Language` picks one of them (English when nothing matches).
+//! Localization with Project Fluent, for the mails and the pages their links open:
+//! the `.ftl` files under `locales/` are built into the binary, parsed once into
+//! concurrent bundles, and a request's `Accept-Language` picks one of them
+//! (English when nothing matches).
 
 use std::convert::Infallible;
 use std::sync::OnceLock;
@@ -22,10 +23,29 @@ pub enum Locale {
     Fr,
 }
 
-const SOURCES: [(Locale, &str); 3] = [
-    (Locale::En, include_str!("../../locales/en/mail.ftl")),
-    (Locale::De, include_str!("../../locales/de/mail.ftl")),
-    (Locale::Fr, include_str!("../../locales/fr/mail.ftl")),
+/// Each locale's `.ftl` files: the mails' texts, then the link pages' texts.
+const SOURCES: [(Locale, [&str; 2]); 3] = [
+    (
+        Locale::En,
+        [
+            include_str!("../../locales/en/mail.ftl"),
+            include_str!("../../locales/en/pages.ftl"),
+        ],
+    ),
+    (
+        Locale::De,
+        [
+            include_str!("../../locales/de/mail.ftl"),
+            include_str!("../../locales/de/pages.ftl"),
+        ],
+    ),
+    (
+        Locale::Fr,
+        [
+            include_str!("../../locales/fr/mail.ftl"),
+            include_str!("../../locales/fr/pages.ftl"),
+        ],
+    ),
 ];
 
 impl Locale {
@@ -48,8 +68,8 @@ impl Locale {
         self.tag().parse().expect("static language tag")
     }
 
-    /// The `.ftl` source of this locale.
-    pub fn source(self) -> &'static str {
+    /// The `.ftl` sources of this locale (mails, pages).
+    pub fn sources(self) -> [&'static str; 2] {
         SOURCES[self.index()].1
     }
 
@@ -128,14 +148,17 @@ fn bundles() -> &'static [Bundle; 3] {
 }
 
 fn build_bundle(locale: Locale) -> Bundle {
-    let resource = FluentResource::try_new(locale.source().to_string())
-        .unwrap_or_else(|(_, errors)| panic!("locales/{}/mail.ftl: {errors:?}", locale.tag()));
     let mut bundle = FluentBundle::new_concurrent(vec![locale.langid()]);
     // No Unicode isolation marks: codes and links must stay copyable as they are.
     bundle.set_use_isolating(false);
-    bundle
-        .add_resource(resource)
-        .unwrap_or_else(|errors| panic!("locales/{}/mail.ftl: {errors:?}", locale.tag()));
+    for source in locale.sources() {
+        let resource = FluentResource::try_new(source.to_string())
+            .unwrap_or_else(|(_, errors)| panic!("locales/{}: {errors:?}", locale.tag()));
+        // An id defined twice (in mail.ftl and pages.ftl) is an error here.
+        bundle
+            .add_resource(resource)
+            .unwrap_or_else(|errors| panic!("locales/{}: {errors:?}", locale.tag()));
+    }
     bundle
 }
 
@@ -180,6 +203,11 @@ pub fn message_ids(source: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
+    /// The message ids of all of a locale's `.ftl` files.
+    fn all_message_ids(locale: Locale) -> Vec<&'static str> {
+        locale.sources().into_iter().flat_map(message_ids).collect()
+    }
+
     #[test]
     fn negotiation_honours_ranges_weights_and_defaults() {
         let cases = [
@@ -202,10 +230,10 @@ mod tests {
 
     #[test]
     fn every_english_message_is_translated() {
-        let english = message_ids(Locale::En.source());
+        let english = all_message_ids(Locale::En);
         assert!(english.len() > 20, "{english:?}");
         for locale in [Locale::De, Locale::Fr] {
-            let ids = message_ids(locale.source());
+            let ids = all_message_ids(locale);
             for id in &english {
                 assert!(ids.contains(id), "{id} is missing in {}", locale.tag());
             }
@@ -226,7 +254,7 @@ mod tests {
     #[test]
     fn texts_have_no_isolation_marks() {
         for locale in Locale::ALL {
-            for id in message_ids(locale.source()) {
+            for id in all_message_ids(locale) {
                 let t = text_with(locale, id, &[("label", "L"), ("url", "U")]);
                 assert!(!t.contains(['\u{2068}', '\u{2069}']), "{id}");
                 assert_ne!(t, id);

@@ -2,6 +2,7 @@
 
 pub mod code_keys;
 pub mod forgot_otp;
+pub mod link_code;
 pub mod new_password;
 pub mod one_time_code;
 pub mod password;

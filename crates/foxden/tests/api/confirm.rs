@@ -7,11 +7,17 @@ use serde_json::json;
 use crate::client::TestClient;
 use crate::helpers::{spawn_app, spawn_with, Options, TestApp};
 
-/// The 6-digit code of the newest mail to `email`, checking its template.
+/// The 6-digit code of the newest mail to `email`, checking its template and
+/// that the code is in that template's header only (PROTOCOL §17.5).
 fn mailed_code(app: &TestApp, email: &str, template: &str) -> String {
     let mail = app.last_mail(email);
     assert_eq!(mail.template(), template);
-    let code = mail.header("X-Verify-Short-Code").to_string();
+    let (header, other) = match template {
+        "verifyLoginCode" => ("X-Signin-Verify-Code", "x-verify-short-code"),
+        _ => ("X-Verify-Short-Code", "x-signin-verify-code"),
+    };
+    assert!(!mail.headers.contains_key(other), "{other} in {template}");
+    let code = mail.header(header).to_string();
     assert_eq!(code.len(), 6, "{code}");
     assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
     assert!(!mail.headers.contains_key("x-verify-code"));

@@ -37,6 +37,8 @@ pub struct Options {
     /// `FOXDEN_RATE_LIMIT_ALLOWED_IPS` and `…_ALLOWED_EMAIL_DOMAINS`.
     pub allowed_ips: &'static str,
     pub allowed_email_domains: &'static str,
+    /// `FOXDEN_CONTENT_URL`; unset → the public URL, as by default.
+    pub content_url: Option<&'static str>,
 }
 
 impl Options {
@@ -63,6 +65,7 @@ impl Default for Options {
             trusted_proxies: "127.0.0.1",
             allowed_ips: "",
             allowed_email_domains: "",
+            content_url: None,
         }
     }
 }
@@ -120,7 +123,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
             .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir)),
         smtp_url: opts.smtp_url,
         mail_from: "Firefox Accounts <no-reply@foxden.test>".into(),
-        content_url: public_url,
+        content_url: opts
+            .content_url
+            .map_or(public_url, |u| url::Url::parse(u).unwrap()),
         log_format: LogFormat::Pretty,
         hawk_skew_secs: opts.hawk_skew_secs,
         max_body_bytes: 16 * 1024,

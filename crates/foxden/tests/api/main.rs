@@ -18,6 +18,7 @@ mod limits;
 mod login;
 mod mail;
 mod matrix;
+mod pages;
 mod postgres;
 mod reset;
 mod security;

@@ -146,7 +146,8 @@ struct Method {
     sent: Option<&'static str>,
     /// `verificationMethod` in an unconfirmed login's response.
     echoed: &'static str,
-    /// Confirmed with a 6-digit code (`X-Verify-Short-Code`, `/session/verify_code`)
+    /// Confirmed with a 6-digit code (`X-Signin-Verify-Code` for a sign-in,
+    /// `X-Verify-Short-Code` for a sign-up; `/session/verify_code`)
     /// instead of a link code (`X-Verify-Code`, `/recovery_email/verify_code`).
     by_code: bool,
     /// The template confirming a sign-in (`reason: login`) or a sign-up (`signup`).
@@ -300,9 +301,19 @@ async fn run_case(row: &'static Row, method: &'static Method) {
     assert_eq!(templates, [expected_template], "mails sent by the sign-in");
     let mail = &new_mails[0];
     assert_eq!(mail.header("X-Uid"), c.uid);
+    // PROTOCOL §17.5: the sign-in code has its own header; the sign-up one only its own.
+    let (short_code_header, wrong_header) = if expected_template == "verifyLoginCode" {
+        ("x-signin-verify-code", "x-verify-short-code")
+    } else {
+        ("x-verify-short-code", "x-signin-verify-code")
+    };
+    assert!(
+        !mail.headers.contains_key(wrong_header),
+        "{wrong_header} in {expected_template}"
+    );
     let (has_link_code, has_short_code) = (
         mail.headers.contains_key("x-verify-code"),
-        mail.headers.contains_key("x-verify-short-code"),
+        mail.headers.contains_key(short_code_header),
     );
     let codes = match row.expect {
         Expect::Notice { .. } => (false, false),
@@ -311,7 +322,7 @@ async fn run_case(row: &'static Row, method: &'static Method) {
     assert_eq!(
         (has_link_code, has_short_code),
         codes,
-        "(X-Verify-Code, X-Verify-Short-Code) in {expected_template}"
+        "(X-Verify-Code, {short_code_header}) in {expected_template}"
     );
 
     let (bypass, login_event_verified) = match row.expect {
@@ -348,7 +359,7 @@ async fn run_case(row: &'static Row, method: &'static Method) {
         );
 
         if method.by_code {
-            let code = mail.header("X-Verify-Short-Code");
+            let code = mail.header(short_code_header);
             assert!(
                 code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
                 "short code {code:?}"

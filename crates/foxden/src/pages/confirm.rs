@@ -1,0 +1,138 @@
+//! The pages that act: `/verify_email` (the `verify` mail), `/complete_signin`
+//! (`verifyLogin`) and `/report_signin` (`unblockCode`). A GET only shows a
+//! button, so a mail scanner fetching the link changes nothing; the button's
+//! POST calls the service the API route uses.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+use super::{Page, PageForm, PageQuery};
+use crate::extract::ClientIp;
+use crate::mail::Locale;
+use crate::service::link_code::{self, LinkCode};
+use crate::service::unblock;
+use crate::state::AppState;
+use crate::validate::{Alnum, Bounded, Hex, Service};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/verify_email", get(verify_email_page).post(verify_email))
+        .route(
+            "/complete_signin",
+            get(complete_signin_page).post(complete_signin),
+        )
+        .route(
+            "/report_signin",
+            get(report_signin_page).post(report_signin),
+        )
+}
+
+/// `?uid=…&code=…[&service=…&redirectTo=…&resume=…]`, as `verify` and
+/// `verifyLogin` links carry them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkCodeParams {
+    uid: Hex<16>,
+    code: Hex<16>,
+    service: Option<Service>,
+    /// Carried by the links for the content server; these pages lead nowhere.
+    #[serde(rename = "redirectTo")]
+    _redirect_to: Option<Bounded<2048>>,
+    #[serde(rename = "resume")]
+    _resume: Option<Bounded<2048>>,
+}
+
+impl LinkCodeParams {
+    /// What the form posts back: what the action needs, as parsed (never the raw input).
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = vec![
+            ("uid", hex::encode(self.uid.0)),
+            ("code", hex::encode(self.code.0)),
+        ];
+        if let Some(service) = &self.service {
+            fields.push(("service", service.0.clone()));
+        }
+        fields
+    }
+
+    fn link_code(&self, locale: Locale) -> LinkCode<'_> {
+        LinkCode {
+            uid: &self.uid.0,
+            code: &self.code.0,
+            service: self.service.as_ref().map(|s| s.0.as_str()),
+            locale,
+        }
+    }
+}
+
+async fn verify_email_page(locale: Locale, PageQuery(link): PageQuery<LinkCodeParams>) -> Page {
+    Page::new(locale, "page-verify-title")
+        .paragraph("page-verify-text")
+        .form("verify_email", "page-verify-button", link.fields())
+}
+
+async fn verify_email(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
+    PageForm(link): PageForm<LinkCodeParams>,
+) -> Page {
+    match link_code::confirm(&state, &ip, link.link_code(locale)).await {
+        Ok(_) => Page::new(locale, "page-verify-done-title")
+            .paragraph("page-verify-done-text")
+            .paragraph("page-close"),
+        Err(err) => Page::from_error(locale, &err),
+    }
+}
+
+async fn complete_signin_page(locale: Locale, PageQuery(link): PageQuery<LinkCodeParams>) -> Page {
+    Page::new(locale, "page-signin-title")
+        .paragraph("page-signin-text")
+        .form("complete_signin", "page-signin-button", link.fields())
+}
+
+async fn complete_signin(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
+    PageForm(link): PageForm<LinkCodeParams>,
+) -> Page {
+    match link_code::confirm(&state, &ip, link.link_code(locale)).await {
+        Ok(_) => Page::new(locale, "page-signin-done-title")
+            .paragraph("page-signin-done-text")
+            .paragraph("page-close"),
+        Err(err) => Page::from_error(locale, &err),
+    }
+}
+
+/// `?uid=…&unblockCode=…`, as the `unblockCode` mail's report link carries them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportParams {
+    uid: Hex<16>,
+    unblock_code: Alnum<8>,
+}
+
+async fn report_signin_page(locale: Locale, PageQuery(report): PageQuery<ReportParams>) -> Page {
+    let fields = vec![
+        ("uid", hex::encode(report.uid.0)),
+        ("unblockCode", report.unblock_code.0),
+    ];
+    Page::new(locale, "page-report-title")
+        .paragraph("page-report-text")
+        .form("report_signin", "page-report-button", fields)
+}
+
+/// "This wasn't me": as `/account/login/reject_unblock_code`, the code stops working.
+async fn report_signin(
+    State(state): State<AppState>,
+    locale: Locale,
+    PageForm(report): PageForm<ReportParams>,
+) -> Page {
+    match unblock::reject(&state, &report.uid.0, &report.unblock_code.0).await {
+        Ok(()) => Page::new(locale, "page-report-done-title").paragraph("page-report-done-text"),
+        Err(err) => Page::from_error(locale, &err),
+    }
+}
