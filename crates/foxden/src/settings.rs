@@ -52,6 +52,15 @@ pub struct Settings {
     /// socket peer, counted from the right: the number of proxies in front + 1
     /// (FxA's `clientAddressDepth`). Default 2: one TLS proxy.
     pub client_address_depth: usize,
+    /// A request head must be complete this long after the connection opened
+    /// (first request) or after its first byte (ms).
+    pub header_read_timeout_ms: u64,
+    /// A request body must be complete this long after its head (ms); else 408.
+    pub body_read_timeout_ms: u64,
+    /// A keep-alive connection with no request for this long is closed (ms).
+    pub idle_timeout_ms: u64,
+    /// Open connections at most; `None`: min(10000, open-file limit − reserve).
+    pub max_connections: Option<usize>,
 }
 
 /// The subset a `foxden.toml` file may set (all optional).
@@ -77,12 +86,19 @@ struct FileSettings {
     signin_confirm_force_email: Option<String>,
     rate_limit: Option<bool>,
     client_address_depth: Option<usize>,
+    header_read_timeout_ms: Option<i64>,
+    body_read_timeout_ms: Option<i64>,
+    idle_timeout_ms: Option<i64>,
+    max_connections: Option<i64>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
 const FOUR_WEEKS_MS: i64 = 28 * 24 * 60 * 60 * 1000;
 const FOUR_HOURS_MS: i64 = 4 * 60 * 60 * 1000;
 const SEVENTY_TWO_HOURS_MS: i64 = 72 * 60 * 60 * 1000;
+/// Longest connection timeout accepted (a day).
+const MAX_CONNECTION_TIMEOUT_MS: i64 = 24 * 60 * 60 * 1000;
+const MAX_CONNECTIONS_CEILING: i64 = 1_000_000;
 
 impl Settings {
     /// Loads `config_path` (or `./foxden.toml` when it exists) and applies the environment.
@@ -163,6 +179,25 @@ impl Settings {
             Some(_) => return Err("FOXDEN_RATE_LIMIT must be on or off".into()),
             None => file.rate_limit.unwrap_or(true),
         };
+        let timeout_ms = |key: &str, from_file: Option<i64>, default: i64| {
+            let ms = number(key, from_file)?.unwrap_or(default);
+            if (1..=MAX_CONNECTION_TIMEOUT_MS).contains(&ms) {
+                Ok(ms as u64)
+            } else {
+                Err(format!(
+                    "{key} must be between 1 and {MAX_CONNECTION_TIMEOUT_MS} milliseconds"
+                ))
+            }
+        };
+        let max_connections = match number("FOXDEN_MAX_CONNECTIONS", file.max_connections)? {
+            None => None,
+            Some(n) if (1..=MAX_CONNECTIONS_CEILING).contains(&n) => Some(n as usize),
+            Some(_) => {
+                return Err(format!(
+                    "FOXDEN_MAX_CONNECTIONS must be between 1 and {MAX_CONNECTIONS_CEILING}"
+                ))
+            }
+        };
         let settings = Settings {
             listen,
             public_url,
@@ -203,6 +238,18 @@ impl Settings {
             )?
             .map(|n| n.max(1) as usize)
             .unwrap_or(2),
+            header_read_timeout_ms: timeout_ms(
+                "FOXDEN_HEADER_READ_TIMEOUT_MS",
+                file.header_read_timeout_ms,
+                10_000,
+            )?,
+            body_read_timeout_ms: timeout_ms(
+                "FOXDEN_BODY_READ_TIMEOUT_MS",
+                file.body_read_timeout_ms,
+                30_000,
+            )?,
+            idle_timeout_ms: timeout_ms("FOXDEN_IDLE_TIMEOUT_MS", file.idle_timeout_ms, 60_000)?,
+            max_connections,
         };
         settings.hawk_port()?;
         Ok(settings)
@@ -229,7 +276,8 @@ impl Settings {
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
              skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n\
-             rate_limit = {}\nclient_address_depth = {}\n",
+             rate_limit = {}\nclient_address_depth = {}\nheader_read_timeout_ms = {}\n\
+             body_read_timeout_ms = {}\nidle_timeout_ms = {}\nmax_connections = {}\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -255,6 +303,13 @@ impl Settings {
             },
             self.rate_limit,
             self.client_address_depth,
+            self.header_read_timeout_ms,
+            self.body_read_timeout_ms,
+            self.idle_timeout_ms,
+            match self.max_connections {
+                Some(n) => n.to_string(),
+                None => "(from the open-file limit)".into(),
+            },
         )
     }
 }
@@ -352,6 +407,49 @@ mod tests {
         assert!(load(&[("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL", "(")], "").is_err());
         let s = load(&[], "signin_confirm_force_email = \"\"").unwrap();
         assert!(s.signin_confirm_force_email_regex.is_none());
+    }
+
+    #[test]
+    fn connection_limits_are_validated() {
+        let s = load(&[], "").unwrap();
+        assert_eq!(
+            (
+                s.header_read_timeout_ms,
+                s.body_read_timeout_ms,
+                s.idle_timeout_ms
+            ),
+            (10_000, 30_000, 60_000)
+        );
+        assert_eq!(s.max_connections, None);
+        let s = load(
+            &[
+                ("FOXDEN_IDLE_TIMEOUT_MS", "5000"),
+                ("FOXDEN_MAX_CONNECTIONS", "300"),
+            ],
+            "header_read_timeout_ms = 2000\nbody_read_timeout_ms = 3000",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.header_read_timeout_ms,
+                s.body_read_timeout_ms,
+                s.idle_timeout_ms
+            ),
+            (2000, 3000, 5000)
+        );
+        assert_eq!(s.max_connections, Some(300));
+        for (key, value) in [
+            ("FOXDEN_HEADER_READ_TIMEOUT_MS", "0"),
+            ("FOXDEN_BODY_READ_TIMEOUT_MS", "-5"),
+            ("FOXDEN_IDLE_TIMEOUT_MS", "soon"),
+            ("FOXDEN_IDLE_TIMEOUT_MS", "99999999999999"),
+            ("FOXDEN_MAX_CONNECTIONS", "0"),
+            ("FOXDEN_MAX_CONNECTIONS", "lots"),
+        ] {
+            let err = load(&[(key, value)], "").err().unwrap_or_default();
+            assert!(err.contains(key), "{key}={value}: {err:?}");
+        }
+        assert!(load(&[], "max_connections = 0").is_err());
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     /// `FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL`.
     pub force_confirm_email: Option<&'static str>,
+    /// `FOXDEN_HEADER_READ_TIMEOUT_MS`, `_BODY_READ_`, `_IDLE_` and `FOXDEN_MAX_CONNECTIONS`.
+    pub header_read_timeout_ms: u64,
+    pub body_read_timeout_ms: u64,
+    pub idle_timeout_ms: u64,
+    pub max_connections: Option<usize>,
 }
 
 impl Options {
@@ -51,6 +56,10 @@ impl Default for Options {
             smtp_url: None,
             data_dir: None,
             force_confirm_email: None,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+            max_connections: None,
         }
     }
 }
@@ -123,6 +132,10 @@ pub async fn spawn_with(opts: Options) -> TestApp {
             .map(|p| foxden::settings::force_email_regex(p).unwrap()),
         rate_limit: true,
         client_address_depth: 2,
+        header_read_timeout_ms: opts.header_read_timeout_ms,
+        body_read_timeout_ms: opts.body_read_timeout_ms,
+        idle_timeout_ms: opts.idle_timeout_ms,
+        max_connections: opts.max_connections,
     };
     let app = foxden::Application::build_on(settings, listener)
         .await
