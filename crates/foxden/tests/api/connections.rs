@@ -322,3 +322,43 @@ async fn a_flood_of_stalled_connections_does_not_stop_heartbeats_or_sign_ins() {
     }
     signer.login(false).await.ok();
 }
+
+#[tokio::test]
+async fn shutdown_finishes_the_request_in_progress_and_closes_idle_connections() {
+    let app = spawn_with(Options::default()).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut idle = connect(&app).await;
+    idle.write_all(get("/__lbheartbeat__").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(read_response(&mut idle).await.map(|r| r.0), Some(200));
+    // A request in the handler, waiting for the rest of its body.
+    let mut busy = connect(&app).await;
+    busy.write_all(
+        b"POST /v1/account/status HTTP/1.1\r\nHost: foxden.test\r\n\
+          Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let stopping = tokio::spawn(app.stop());
+    // The idle connection closes at once (not after the 60 s idle timeout) and
+    // no new connection is accepted.
+    closed_by_server(&mut idle).await;
+    assert!(TcpStream::connect(&addr).await.is_err(), "still accepting");
+    assert!(
+        !stopping.is_finished(),
+        "stopped before the request finished"
+    );
+    busy.write_all(b"}").await.unwrap();
+    let (status, head, body) = read_response(&mut busy).await.expect("answered");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"errno\":108"), "{body}");
+    assert!(head.contains("connection: close"), "{head}");
+    closed_by_server(&mut busy).await;
+    tokio::time::timeout(SOON, stopping)
+        .await
+        .expect("stopped soon after its last request")
+        .unwrap();
+}
