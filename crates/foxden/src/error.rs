@@ -97,6 +97,9 @@ pub enum ApiError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request body did not arrive within the body read timeout (408, as hapi's payload timeout).
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("unexpected error")]
     Unexpected,
 }
@@ -133,7 +136,7 @@ impl ApiError {
             ServerBusy { .. } => 201,
             FeatureNotEnabled => 202,
             BackendFailure => 203,
-            NotFound | MethodNotAllowed | Unexpected => 999,
+            NotFound | MethodNotAllowed | RequestTimeout | Unexpected => 999,
         }
     }
 
@@ -221,6 +224,11 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "Method Not Allowed",
                 "Method Not Allowed".into(),
+            ),
+            RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                "Request Timeout".into(),
             ),
             Unexpected => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod pages;
 pub mod prune;
 pub mod relative_time;
+pub mod serve;
 pub mod service;
 pub mod settings;
 pub mod state;
@@ -31,6 +32,7 @@ use crate::state::{AppState, Shared};
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: serve::ConnectionLimits,
     pub state: AppState,
 }
 
@@ -42,7 +44,7 @@ impl Application {
         let listener = TcpListener::bind(state.settings.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", state.settings.listen))?;
-        Ok(Self::with_state(listener, state))
+        Self::with_state(listener, state)
     }
 
     /// Like [`Application::build`] but serves on a listener the caller already bound
@@ -57,16 +59,18 @@ impl Application {
             .map_err(|e| format!("cannot use the listener: {e}"))?;
         let listener =
             TcpListener::from_std(listener).map_err(|e| format!("cannot use the listener: {e}"))?;
-        Ok(Self::with_state(listener, state))
+        Self::with_state(listener, state)
     }
 
-    fn with_state(listener: TcpListener, state: AppState) -> Self {
+    fn with_state(listener: TcpListener, state: AppState) -> Result<Self, String> {
+        let limits = serve::ConnectionLimits::from_settings(&state.settings)?;
         let router = http::router(state.clone());
-        Application {
+        Ok(Application {
             listener,
             router,
+            limits,
             state,
-        }
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -74,23 +78,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Slow and idle clients are dropped and connections capped (`serve`).
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        use axum::serve::ListenerExt;
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        // The peer address ends the chain the client IP is picked from
-        // (see `extract::ClientIp`).
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let pruner = tokio::spawn(prune::run(self.state.clone()));
-        let served = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = serve::serve(self.listener, self.router, self.limits, shutdown).await;
         pruner.abort();
         served
     }

@@ -60,6 +60,15 @@ pub struct Settings {
     /// Emails never rate limited, by domain (Mozilla customs' `allowedEmailDomains`):
     /// `example.com` is that domain, `*.example.com` any domain below it.
     pub rate_limit_allowed_email_domains: Vec<String>,
+    /// A request head must be complete this long after the connection opened
+    /// (first request) or after its first byte (ms).
+    pub header_read_timeout_ms: u64,
+    /// A request body must be complete this long after its head (ms); else 408.
+    pub body_read_timeout_ms: u64,
+    /// A keep-alive connection with no request for this long is closed (ms).
+    pub idle_timeout_ms: u64,
+    /// Open connections at most; `None`: min(10000, open-file limit − reserve).
+    pub max_connections: Option<usize>,
 }
 
 /// The subset a `foxden.toml` file may set (all optional).
@@ -88,12 +97,19 @@ struct FileSettings {
     trusted_proxies: Option<String>,
     rate_limit_allowed_ips: Option<String>,
     rate_limit_allowed_email_domains: Option<String>,
+    header_read_timeout_ms: Option<i64>,
+    body_read_timeout_ms: Option<i64>,
+    idle_timeout_ms: Option<i64>,
+    max_connections: Option<i64>,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
 const FOUR_WEEKS_MS: i64 = 28 * 24 * 60 * 60 * 1000;
 const FOUR_HOURS_MS: i64 = 4 * 60 * 60 * 1000;
 const SEVENTY_TWO_HOURS_MS: i64 = 72 * 60 * 60 * 1000;
+/// Longest connection timeout accepted (a day).
+const MAX_CONNECTION_TIMEOUT_MS: i64 = 24 * 60 * 60 * 1000;
+const MAX_CONNECTIONS_CEILING: i64 = 1_000_000;
 
 impl Settings {
     /// Loads `config_path` (or `./foxden.toml` when it exists) and applies the environment.
@@ -189,6 +205,25 @@ impl Settings {
             )
             .unwrap_or_default(),
         )?;
+        let timeout_ms = |key: &str, from_file: Option<i64>, default: i64| {
+            let ms = number(key, from_file)?.unwrap_or(default);
+            if (1..=MAX_CONNECTION_TIMEOUT_MS).contains(&ms) {
+                Ok(ms as u64)
+            } else {
+                Err(format!(
+                    "{key} must be between 1 and {MAX_CONNECTION_TIMEOUT_MS} milliseconds"
+                ))
+            }
+        };
+        let max_connections = match number("FOXDEN_MAX_CONNECTIONS", file.max_connections)? {
+            None => None,
+            Some(n) if (1..=MAX_CONNECTIONS_CEILING).contains(&n) => Some(n as usize),
+            Some(_) => {
+                return Err(format!(
+                    "FOXDEN_MAX_CONNECTIONS must be between 1 and {MAX_CONNECTIONS_CEILING}"
+                ))
+            }
+        };
         let settings = Settings {
             listen,
             public_url,
@@ -232,6 +267,18 @@ impl Settings {
             trusted_proxies,
             rate_limit_allowed_ips,
             rate_limit_allowed_email_domains,
+            header_read_timeout_ms: timeout_ms(
+                "FOXDEN_HEADER_READ_TIMEOUT_MS",
+                file.header_read_timeout_ms,
+                10_000,
+            )?,
+            body_read_timeout_ms: timeout_ms(
+                "FOXDEN_BODY_READ_TIMEOUT_MS",
+                file.body_read_timeout_ms,
+                30_000,
+            )?,
+            idle_timeout_ms: timeout_ms("FOXDEN_IDLE_TIMEOUT_MS", file.idle_timeout_ms, 60_000)?,
+            max_connections,
         };
         settings.hawk_port()?;
         Ok(settings)
@@ -259,7 +306,8 @@ impl Settings {
              max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
              skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n\
              rate_limit = {}\nclient_address_depth = {}\ntrusted_proxies = \"{}\"\n\
-             rate_limit_allowed_ips = \"{}\"\nrate_limit_allowed_email_domains = \"{}\"\n",
+             rate_limit_allowed_ips = \"{}\"\nrate_limit_allowed_email_domains = \"{}\"\n\
+             header_read_timeout_ms = {}\nbody_read_timeout_ms = {}\nidle_timeout_ms = {}\nmax_connections = {}\n",
             self.listen,
             self.public_url,
             self.data_dir.display(),
@@ -288,6 +336,13 @@ impl Settings {
             list(&self.trusted_proxies),
             list(&self.rate_limit_allowed_ips),
             self.rate_limit_allowed_email_domains.join(", "),
+            self.header_read_timeout_ms,
+            self.body_read_timeout_ms,
+            self.idle_timeout_ms,
+            match self.max_connections {
+                Some(n) => n.to_string(),
+                None => "(from the open-file limit)".into(),
+            },
         )
     }
 }
@@ -485,6 +540,49 @@ mod tests {
         assert!(load(&[("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL", "(")], "").is_err());
         let s = load(&[], "signin_confirm_force_email = \"\"").unwrap();
         assert!(s.signin_confirm_force_email_regex.is_none());
+    }
+
+    #[test]
+    fn connection_limits_are_validated() {
+        let s = load(&[], "").unwrap();
+        assert_eq!(
+            (
+                s.header_read_timeout_ms,
+                s.body_read_timeout_ms,
+                s.idle_timeout_ms
+            ),
+            (10_000, 30_000, 60_000)
+        );
+        assert_eq!(s.max_connections, None);
+        let s = load(
+            &[
+                ("FOXDEN_IDLE_TIMEOUT_MS", "5000"),
+                ("FOXDEN_MAX_CONNECTIONS", "300"),
+            ],
+            "header_read_timeout_ms = 2000\nbody_read_timeout_ms = 3000",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                s.header_read_timeout_ms,
+                s.body_read_timeout_ms,
+                s.idle_timeout_ms
+            ),
+            (2000, 3000, 5000)
+        );
+        assert_eq!(s.max_connections, Some(300));
+        for (key, value) in [
+            ("FOXDEN_HEADER_READ_TIMEOUT_MS", "0"),
+            ("FOXDEN_BODY_READ_TIMEOUT_MS", "-5"),
+            ("FOXDEN_IDLE_TIMEOUT_MS", "soon"),
+            ("FOXDEN_IDLE_TIMEOUT_MS", "99999999999999"),
+            ("FOXDEN_MAX_CONNECTIONS", "0"),
+            ("FOXDEN_MAX_CONNECTIONS", "lots"),
+        ] {
+            let err = load(&[(key, value)], "").err().unwrap_or_default();
+            assert!(err.contains(key), "{key}={value}: {err:?}");
+        }
+        assert!(load(&[], "max_connections = 0").is_err());
     }
 
     #[test]

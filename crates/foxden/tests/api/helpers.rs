@@ -39,6 +39,11 @@ pub struct Options {
     pub allowed_email_domains: &'static str,
     /// `FOXDEN_CONTENT_URL`; unset → the public URL, as by default.
     pub content_url: Option<&'static str>,
+    /// `FOXDEN_HEADER_READ_TIMEOUT_MS`, `_BODY_READ_`, `_IDLE_` and `FOXDEN_MAX_CONNECTIONS`.
+    pub header_read_timeout_ms: u64,
+    pub body_read_timeout_ms: u64,
+    pub idle_timeout_ms: u64,
+    pub max_connections: Option<usize>,
 }
 
 impl Options {
@@ -66,6 +71,10 @@ impl Default for Options {
             allowed_ips: "",
             allowed_email_domains: "",
             content_url: None,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+            max_connections: None,
         }
     }
 }
@@ -148,6 +157,10 @@ pub async fn spawn_with(opts: Options) -> TestApp {
             .filter(|d| !d.is_empty())
             .map(str::to_string)
             .collect(),
+        header_read_timeout_ms: opts.header_read_timeout_ms,
+        body_read_timeout_ms: opts.body_read_timeout_ms,
+        idle_timeout_ms: opts.idle_timeout_ms,
+        max_connections: opts.max_connections,
     };
     let app = foxden::Application::build_on(settings, listener)
         .await

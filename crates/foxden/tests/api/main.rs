@@ -9,6 +9,7 @@ mod change;
 mod cli;
 mod client;
 mod confirm;
+mod connections;
 mod emails;
 mod expiry;
 mod forgot_otp;
