@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-15}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 cargo build --release -p foxden --bins --examples -q
-bin=target/release/foxden
+bin=${CARGO_TARGET_DIR:-target}/release/foxden
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
@@ -20,12 +20,14 @@ prep=$(python3 bench/prep.py "http://127.0.0.1:$port")
 export HAWK=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["session_status_hawk"])' "$prep")
 export LOGIN_BODY=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["login_body"])' "$prep")
 echo "== scrypt capacity (all cores busy)"
-target/release/examples/scrypt_capacity 10
+${CARGO_TARGET_DIR:-target}/release/examples/scrypt_capacity 10
 echo "== GET /v1/session/status, Hawk, 50 connections, ${secs}s"
 wrk -t1 -c50 -d"${secs}s" --latency -s bench/session_status.lua "http://127.0.0.1:$port"
 echo "RSS after session/status load: $(rss VmRSS)"
 echo "== POST /v1/account/login, 16 clients honouring Retry-After, $((secs * 2))s"
 python3 bench/login_load.py "http://127.0.0.1:$port" "$LOGIN_BODY" 16 $((secs * 2))
+echo "== POST /v1/account/login, 16 connections resending at once (wrk, no back-off), $((secs * 2))s"
+wrk -t1 -c16 -d"$((secs * 2))s" --latency -s bench/login_flood.lua "http://127.0.0.1:$port"
 echo "peak RSS (VmHWM): $(rss VmHWM)"
 sleep 2
 echo "idle RSS after load: $(rss VmRSS)"

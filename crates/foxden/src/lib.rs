@@ -118,6 +118,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             settings.scrypt_workers,
             settings.scrypt_queue,
             settings.scrypt_max_wait_ms as u64,
+            std::time::Duration::from_millis(settings.scrypt_refusal_hold_ms as u64),
         ),
         mailer,
         hawk_host: settings.hawk_host(),

@@ -35,6 +35,8 @@ pub struct Settings {
     pub scrypt_queue: usize,
     /// Longest expected wait for a password hash before the server answers 503 errno 201.
     pub scrypt_max_wait_ms: i64,
+    /// How long a refused password check (503 errno 201) is held before it is answered (ms).
+    pub scrypt_refusal_hold_ms: i64,
     /// Lifetime of a session with no device record (ms); 0 = unlimited.
     pub session_lifetime_ms: i64,
     /// Sign-in confirmation is skipped for accounts younger than this (ms).
@@ -88,6 +90,7 @@ struct FileSettings {
     scrypt_workers: Option<usize>,
     scrypt_queue: Option<usize>,
     scrypt_max_wait_ms: Option<i64>,
+    scrypt_refusal_hold_ms: Option<i64>,
     session_lifetime_ms: Option<i64>,
     skip_confirm_new_account_ms: Option<i64>,
     known_ip_recency_ms: Option<i64>,
@@ -246,6 +249,12 @@ impl Settings {
             scrypt_max_wait_ms: number("FOXDEN_SCRYPT_MAX_WAIT_MS", file.scrypt_max_wait_ms)?
                 .unwrap_or(1500)
                 .max(0),
+            scrypt_refusal_hold_ms: number(
+                "FOXDEN_SCRYPT_REFUSAL_HOLD_MS",
+                file.scrypt_refusal_hold_ms,
+            )?
+            .unwrap_or(500)
+            .clamp(0, 10_000),
             session_lifetime_ms: number("FOXDEN_SESSION_LIFETIME_MS", file.session_lifetime_ms)?
                 .unwrap_or(FOUR_WEEKS_MS),
             skip_confirm_new_account_ms: number(
@@ -303,7 +312,7 @@ impl Settings {
         format!(
             "listen = \"{}\"\npublic_url = \"{}\"\ndata_dir = \"{}\"\ndatabase_url = \"{}\"\nsmtp_url = {}\n\
              mail_from = \"{}\"\ncontent_url = \"{}\"\nlog_format = \"{}\"\nhawk_skew_secs = {}\n\
-             max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nsession_lifetime_ms = {}\n\
+             max_body_bytes = {}\nscrypt_workers = {}\nscrypt_queue = {}\nscrypt_max_wait_ms = {}\nscrypt_refusal_hold_ms = {}\nsession_lifetime_ms = {}\n\
              skip_confirm_new_account_ms = {}\nknown_ip_recency_ms = {}\nsignin_confirm_force_email = {}\n\
              rate_limit = {}\nclient_address_depth = {}\ntrusted_proxies = \"{}\"\n\
              rate_limit_allowed_ips = \"{}\"\nrate_limit_allowed_email_domains = \"{}\"\n\
@@ -324,6 +333,7 @@ impl Settings {
             self.scrypt_workers,
             self.scrypt_queue,
             self.scrypt_max_wait_ms,
+            self.scrypt_refusal_hold_ms,
             self.session_lifetime_ms,
             self.skip_confirm_new_account_ms,
             self.known_ip_recency_ms,

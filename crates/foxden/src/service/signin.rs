@@ -47,7 +47,12 @@ pub async fn authenticate(
         .into_error());
     }
     let account = flag_failure(state, action, subject, find_account(state, creds).await).await?;
-    let matched = check_password(state, action, subject, false, &account, creds).await?;
+    let attempt = Attempt {
+        action,
+        subject,
+        sign_in: None,
+    };
+    let matched = check_password(state, attempt, &account, creds).await?;
     Ok((account, matched))
 }
 
@@ -58,16 +63,20 @@ pub async fn authenticate(
 /// when only the email's case differs (the client retries; not a failure).
 async fn check_password(
     state: &AppState,
-    action: Action,
-    subject: Subject<'_>,
-    unblocked: bool,
+    attempt: Attempt<'_>,
     account: &Account,
     creds: &Credentials,
 ) -> ApiResult<PasswordMatch> {
+    let Attempt {
+        action,
+        subject,
+        sign_in,
+    } = attempt;
+    let unblocked = sign_in == Some(true);
     let reservation = match customs::reserve_failure(state, action, subject, unblocked).await? {
         Ok(reservation) => reservation,
         // Only `/account/login` takes unblock codes: elsewhere any ban is a wait.
-        Err(block) if action != Action::AccountLogin => {
+        Err(block) if sign_in.is_none() => {
             return Err(customs::Block {
                 unblockable: false,
                 ..block
@@ -93,6 +102,16 @@ async fn check_password(
             Err(err)
         }
     }
+}
+
+/// A password check under an action's limits.
+#[derive(Clone, Copy)]
+struct Attempt<'a> {
+    action: Action,
+    subject: Subject<'a>,
+    /// `Some(unblocked)` for `/account/login`, which takes unblock codes (and
+    /// `unblocked` when a valid one came with it); `None` elsewhere.
+    sign_in: Option<bool>,
 }
 
 /// Passes `result` through, counting the failures found without a password
@@ -181,7 +200,12 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         }
         None => false,
     };
-    let checked = check_password(state, action, subject, unblocked, &account, &req.creds).await;
+    let attempt = Attempt {
+        action,
+        subject,
+        sign_in: Some(unblocked),
+    };
+    let checked = check_password(state, attempt, &account, &req.creds).await;
     let matched = match checked {
         Ok(matched) => matched,
         Err(err) => {

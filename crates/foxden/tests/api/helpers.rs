@@ -141,6 +141,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         scrypt_workers: 2,
         scrypt_queue: 32,
         scrypt_max_wait_ms: 60_000,
+        scrypt_refusal_hold_ms: 0,
         session_lifetime_ms: 28 * 24 * 60 * 60 * 1000,
         skip_confirm_new_account_ms: opts.skip_confirm_new_account_ms,
         known_ip_recency_ms: opts.known_ip_recency_ms,
