@@ -49,7 +49,7 @@ async fn public_keys(State(state): State<AppState>) -> Json<Value> {
 /// The key to certify; echoed verbatim (absent fields left out) as `public-key`.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PublicKey {
+pub(crate) struct PublicKey {
     algorithm: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     n: Option<String>,
@@ -69,8 +69,8 @@ struct PublicKey {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SignBody {
-    public_key: PublicKey,
+pub(crate) struct SignBody {
+    pub(crate) public_key: PublicKey,
     duration: i64,
 }
 
