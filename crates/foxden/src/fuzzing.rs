@@ -85,10 +85,19 @@ pub fn route_body(index: u8, bytes: &[u8]) -> (&'static str, Result<(), ApiError
 }
 
 /// Parses a `/certificate/sign` body as its handler does and returns the
-/// `public-key` the certificate would carry (echoed with `json!`, as the handler does).
+/// `public-key` the certificate would carry: the body's `PublicKey`, echoed with
+/// `json!` as the handler does. (It is read again from the accepted body, so that
+/// `SignBody`'s fields can stay private.)
 pub fn certificate_public_key(bytes: &[u8]) -> Result<Value, ApiError> {
-    let body = parse_json::<browserid::SignBody>(bytes)?;
-    Ok(serde_json::json!(body.public_key))
+    parse_json::<browserid::SignBody>(bytes)?;
+    let mut body: Value = serde_json::from_slice(bytes).map_err(|_| ApiError::InvalidJson)?;
+    let key = body
+        .get_mut("publicKey")
+        .map(Value::take)
+        .unwrap_or_default();
+    let key: browserid::PublicKey =
+        serde_json::from_value(key).map_err(|_| ApiError::Unexpected)?;
+    Ok(serde_json::json!(key))
 }
 
 /// A `/certificate/sign` body carrying `public_key` (JSON text, put in verbatim) and a

@@ -70,7 +70,7 @@ pub(crate) struct PublicKey {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SignBody {
-    pub(crate) public_key: PublicKey,
+    public_key: PublicKey,
     duration: i64,
 }
 
