@@ -9,6 +9,8 @@ pub mod customs;
 pub mod error;
 pub mod extract;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod mail;
 pub mod pages;

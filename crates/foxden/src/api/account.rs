@@ -51,7 +51,7 @@ pub struct KeysQuery {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateBody {
+pub(crate) struct CreateBody {
     email: Email,
     #[serde(rename = "authPW")]
     auth_pw: Hex<32>,
@@ -294,7 +294,7 @@ async fn send_unblock_code(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RejectUnblockBody {
+pub(crate) struct RejectUnblockBody {
     uid: Hex<16>,
     unblock_code: Alnum<8>,
 }
@@ -376,7 +376,7 @@ async fn status_by_uid(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct EmailBody {
+pub(crate) struct EmailBody {
     email: Email,
     #[serde(default)]
     third_party_auth_status: bool,
@@ -422,7 +422,7 @@ async fn credentials_status(
 }
 
 #[derive(Deserialize)]
-struct DestroyBody {
+pub(crate) struct DestroyBody {
     email: Email,
     #[serde(rename = "authPW")]
     auth_pw: Hex<32>,

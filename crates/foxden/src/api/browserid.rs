@@ -56,7 +56,7 @@ async fn public_keys(State(state): State<AppState>) -> Json<Value> {
 /// 4096-bit moduli (a 160- to 256-bit `q`), so nothing else is signed.
 #[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PublicKey {
+pub(crate) struct PublicKey {
     algorithm: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     n: Option<Decimal<MAX_RSA_DIGITS>>,
@@ -151,7 +151,7 @@ type KeyFields<'a> = &'a [(&'static str, bool)];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SignBody {
+pub(crate) struct SignBody {
     public_key: PublicKey,
     duration: CertDuration,
 }

@@ -35,7 +35,7 @@ async fn status(State(state): State<AppState>, auth: SessionAuth) -> ApiResult<J
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifyCodeBody {
+pub(crate) struct VerifyCodeBody {
     uid: crate::validate::Hex<16>,
     code: crate::validate::Hex<16>,
     service: Option<Service>,
@@ -79,7 +79,7 @@ struct ResendQuery {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ResendBody {
+pub(crate) struct ResendBody {
     email: Option<crate::validate::Email>,
     service: Option<Service>,
     redirect_to: Option<Bounded<2048>>,

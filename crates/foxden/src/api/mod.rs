@@ -1,14 +1,14 @@
 //! The FxA routes, one file per group, mounted under `/v1`.
 
-mod account;
+pub(crate) mod account;
 pub mod browserid;
-mod emails;
+pub(crate) mod emails;
 mod misc;
 pub mod ops;
-mod password;
+pub(crate) mod password;
 mod redirects;
 mod security;
-mod session;
+pub(crate) mod session;
 
 use axum::Router;
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::validate::{Bounded, Email, Service};
 /// mails the address it names (password-forgot and unblock codes).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MailRequest {
+pub(crate) struct MailRequest {
     email: Email,
     service: Option<Service>,
     redirect_to: Option<Bounded<2048>>,

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StartBody {
+pub(crate) struct StartBody {
     email: Email,
     #[serde(rename = "oldAuthPW")]
     old_auth_pw: Hex<32>,
@@ -73,7 +73,7 @@ struct KeysOnly {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct FinishBody {
+pub(crate) struct FinishBody {
     #[serde(rename = "authPW")]
     auth_pw: Hex<32>,
     wrap_kb: Hex<32>,
@@ -192,7 +192,7 @@ async fn forgot_resend_code(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifyCodeBody {
+pub(crate) struct VerifyCodeBody {
     code: Hex<16>,
     #[serde(rename = "accountResetWithRecoveryKey")]
     _account_reset_with_recovery_key: Option<bool>,
@@ -215,7 +215,7 @@ async fn forgot_verify_code(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SendOtpBody {
+pub(crate) struct SendOtpBody {
     email: Email,
     #[serde(rename = "service")]
     _service: Option<Service>,
@@ -235,7 +235,7 @@ async fn forgot_send_otp(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifyOtpBody {
+pub(crate) struct VerifyOtpBody {
     email: Email,
     code: Digits<{ forgot_otp::OTP_LENGTH }>,
     #[serde(rename = "metricsContext")]
@@ -264,7 +264,7 @@ async fn forgot_status(auth: Authed<PasswordForgotToken>) -> Json<Value> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ResetBody {
+pub(crate) struct ResetBody {
     #[serde(rename = "authPW")]
     auth_pw: Hex<32>,
     wrap_kb: Option<Hex<32>>,

@@ -44,7 +44,7 @@ async fn status(auth: SessionAuth) -> Json<Value> {
 }
 
 #[derive(Deserialize)]
-struct DuplicateBody {
+pub(crate) struct DuplicateBody {
     #[serde(rename = "reason")]
     _reason: Option<Bounded<16>>,
 }
@@ -116,7 +116,7 @@ async fn reauth(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DestroyBody {
+pub(crate) struct DestroyBody {
     custom_session_token: Option<Hex<32>>,
 }
 
@@ -150,7 +150,7 @@ async fn destroy(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifyCodeBody {
+pub(crate) struct VerifyCodeBody {
     code: Bounded<32>,
     #[serde(rename = "service")]
     _service: Option<Service>,
@@ -214,7 +214,7 @@ async fn verify_code(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ResendCodeBody {
+pub(crate) struct ResendCodeBody {
     #[serde(rename = "metricsContext")]
     _metrics_context: Option<Value>,
 }

@@ -45,12 +45,12 @@ impl HawkPayloadCheck {
     }
 }
 
-enum Presented {
+pub(crate) enum Presented {
     Bearer([u8; 32]),
     Hawk(hawk::HawkHeader, [u8; 32]),
 }
 
-fn presented(parts: &Parts, kind: TokenKind) -> Result<Presented, ApiError> {
+pub(crate) fn presented(parts: &Parts, kind: TokenKind) -> Result<Presented, ApiError> {
     let value = parts
         .headers
         .get(header::AUTHORIZATION)
