@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Load benchmarks against the release binary on this machine (SQLite, outbox mail).
-# Usage: bench/load.sh [seconds]   — needs wrk (apt-get install wrk) and python3.
+# Usage: [FOXDEN_BIN=…] bench/load.sh [seconds]   — needs wrk (apt-get install wrk) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
+# FOXDEN_BIN=path runs another build (e.g. the commit before a change) with this harness.
 cargo build --release -p foxden --bins --examples -q
-bin=${CARGO_TARGET_DIR:-target}/release/foxden
+bin=${FOXDEN_BIN:-${CARGO_TARGET_DIR:-target}/release/foxden}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT

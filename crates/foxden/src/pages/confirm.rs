@@ -79,9 +79,21 @@ async fn verify_email(
     locale: Locale,
     PageForm(link): PageForm<LinkCodeParams>,
 ) -> Page {
-    match link_code::confirm(&state, &ip, link.link_code(locale)).await {
-        Ok(_) => Page::new(locale, "page-verify-done-title")
-            .paragraph("page-verify-done-text")
+    let done = ("page-verify-done-title", "page-verify-done-text");
+    confirmed_page(&state, &ip, locale, &link, done).await
+}
+
+/// Confirms a link code and says so (`done`: title and text), or shows why not.
+async fn confirmed_page(
+    state: &AppState,
+    ip: &ClientIp,
+    locale: Locale,
+    link: &LinkCodeParams,
+    (title, text): (&'static str, &'static str),
+) -> Page {
+    match link_code::confirm(state, ip, link.link_code(locale)).await {
+        Ok(_) => Page::new(locale, title)
+            .paragraph(text)
             .paragraph("page-close"),
         Err(err) => Page::from_error(locale, &err),
     }
@@ -99,12 +111,8 @@ async fn complete_signin(
     locale: Locale,
     PageForm(link): PageForm<LinkCodeParams>,
 ) -> Page {
-    match link_code::confirm(&state, &ip, link.link_code(locale)).await {
-        Ok(_) => Page::new(locale, "page-signin-done-title")
-            .paragraph("page-signin-done-text")
-            .paragraph("page-close"),
-        Err(err) => Page::from_error(locale, &err),
-    }
+    let done = ("page-signin-done-title", "page-signin-done-text");
+    confirmed_page(&state, &ip, locale, &link, done).await
 }
 
 /// `?uid=…&unblockCode=…`, as the `unblockCode` mail's report link carries them.

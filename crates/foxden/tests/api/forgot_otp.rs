@@ -27,21 +27,19 @@ fn mailed_otp(app: &TestApp, email: &str) -> String {
 
 /// `verify_otp`'s answer traded for an accountResetToken through `verify_code`.
 pub async fn reset_token_from(app: &TestApp, verified: &Resp) -> String {
-    let body = json!({ "code": verified.str("code") });
-    let token = verified.str("token");
+    forgot_verify_code(app, &verified.str("token"), &verified.str("code"))
+        .await
+        .ok()
+        .str("accountResetToken")
+}
+
+/// `/password/forgot/verify_code` with a passwordForgotToken and its code.
+pub async fn forgot_verify_code(app: &TestApp, token: &str, code: &str) -> Resp {
+    let body = json!({ "code": code });
     let kind = TokenKind::PasswordForgot;
     let path = "/v1/password/forgot/verify_code";
-    app.call(
-        Scheme::Bearer,
-        Method::POST,
-        path,
-        &token,
-        kind,
-        Some(&body),
-    )
-    .await
-    .ok()
-    .str("accountResetToken")
+    app.call(Scheme::Bearer, Method::POST, path, token, kind, Some(&body))
+        .await
 }
 
 /// An accountResetToken the whole 8-digit-code way: send_otp, verify_otp, verify_code.

@@ -7,27 +7,23 @@ use base64::Engine;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::helpers::{Resp, TestApp};
+use crate::helpers::{Mail, Resp, TestApp};
 
-/// One message as a reader gets it.
+/// One message as a reader gets it: the head (as [`Mail`]) and its decoded parts.
 pub struct FullMail {
-    pub headers: HashMap<String, String>,
+    pub head: Mail,
     pub text: String,
     pub html: String,
 }
 
+impl std::ops::Deref for FullMail {
+    type Target = Mail;
+    fn deref(&self) -> &Mail {
+        &self.head
+    }
+}
+
 impl FullMail {
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("no {name} in {:?}", self.headers))
-    }
-
-    pub fn template(&self) -> &str {
-        self.header("X-Template-Name")
-    }
-
     /// The links the mail's headers name (`X-Link`, `X-Report-SignIn-Link`).
     pub fn header_links(&self) -> BTreeSet<String> {
         ["x-link", "x-report-signin-link"]
@@ -132,7 +128,7 @@ pub fn parse_full_mail(raw: &str) -> FullMail {
     }
     assert!(!text.is_empty() && !html.is_empty(), "{raw}");
     FullMail {
-        headers,
+        head: Mail { headers },
         text,
         html,
     }
