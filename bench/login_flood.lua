@@ -1,6 +1,7 @@
 -- POST /v1/account/login as fast as the connection allows: a client that resends
 -- at once instead of honouring Retry-After. Counts the sign-ins that succeeded.
 wrk.method = "POST"
+wrk.path = "/v1/account/login"
 wrk.body = os.getenv("LOGIN_BODY")
 wrk.headers["Content-Type"] = "application/json"
 
