@@ -1,4 +1,5 @@
-//! `foxden serve` as a real process: it answers `healthcheck`, stops cleanly on
+//! `foxden serve` as a real process: it answers `healthcheck`, warns once about
+//! forwarded headers from an untrusted peer, stops cleanly on
 //! SIGTERM, and its log never carries a verification code or a full address.
 
 use std::process::{Child, Command, Stdio};
@@ -97,6 +98,18 @@ async fn serve_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Forwarded headers from an untrusted peer (no FOXDEN_TRUSTED_PROXIES): ignored,
+    // and said once in the log however often they come.
+    for spoofed in ["6.6.6.6", "7.7.7.7"] {
+        let r = http
+            .post(format!("{base}/v1/account/status"))
+            .header("X-Forwarded-For", spoofed)
+            .json(&json!({ "email": "nobody@example.com" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().as_u16() < 500, "{}", r.status());
+    }
 
     let pid = child.0.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
@@ -106,6 +119,11 @@ async fn serve_stops_cleanly_on_sigterm() {
     let status = status.unwrap_or_else(|| panic!("still running 10 s after SIGTERM: {log_text}"));
     assert_eq!(status.code(), Some(0), "{log_text}");
     assert!(log_text.contains("foxden stopped"), "{log_text}");
+    let warnings = log_text.matches("not a trusted proxy").count();
+    assert_eq!(
+        warnings, 1,
+        "one warning about untrusted forwarding: {log_text}"
+    );
     assert!(!healthcheck().success());
 
     // The log names the outbox file, but no code and no full address.
