@@ -1,0 +1,178 @@
+//! Settings: defaults, layering, parsing and redaction.
+
+use super::*;
+
+fn load(env: &[(&str, &str)], file: &str) -> Result<Settings, String> {
+    let file: FileSettings = toml::from_str(file).map_err(|e| e.to_string())?;
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::from_sources(file, |key| {
+        env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    })
+}
+
+#[test]
+fn defaults() {
+    let s = load(&[], "").unwrap();
+    assert_eq!(s.listen.to_string(), "127.0.0.1:9000");
+    assert_eq!(s.public_url.as_str(), "http://127.0.0.1:9000/");
+    assert_eq!(s.hawk_port().unwrap(), 9000);
+    assert!(s.database_url.starts_with("sqlite:"));
+    assert_eq!(s.max_body_bytes, 16384);
+    assert!(s.smtp_url.is_none());
+    assert!(s.signin_confirm_force_email_regex.is_none());
+    assert!(s.rate_limit);
+    assert_eq!(s.client_address_depth, 2);
+    assert!(
+        s.trusted_proxies.is_empty(),
+        "no proxy is trusted by default"
+    );
+}
+
+#[test]
+fn trusted_proxies_are_ips_or_cidrs() {
+    let s = load(
+        &[(
+            "FOXDEN_TRUSTED_PROXIES",
+            "10.0.0.0/8, 127.0.0.1 ::1,fd00::/8",
+        )],
+        "",
+    )
+    .unwrap();
+    let listed: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        listed,
+        ["10.0.0.0/8", "127.0.0.1/32", "::1/128", "fd00::/8"]
+    );
+    let s = load(&[], "trusted_proxies = \"192.168.1.7/24\"").unwrap();
+    assert_eq!(s.trusted_proxies[0].to_string(), "192.168.1.0/24");
+    for bad in ["10.0.0.0/33", "localhost", "1.2.3"] {
+        assert!(
+            load(&[("FOXDEN_TRUSTED_PROXIES", bad)], "").is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn rate_limit_allow_lists() {
+    let s = load(
+        &[
+            ("FOXDEN_RATE_LIMIT_ALLOWED_IPS", "10.9.0.0/16 192.0.2.1"),
+            (
+                "FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS",
+                "restmail.net, *.Example.org",
+            ),
+        ],
+        "",
+    )
+    .unwrap();
+    assert_eq!(s.rate_limit_allowed_ips.len(), 2);
+    assert_eq!(
+        s.rate_limit_allowed_email_domains,
+        ["restmail.net", "*.example.org"]
+    );
+    let s = load(&[], "").unwrap();
+    assert!(s.rate_limit_allowed_ips.is_empty() && s.rate_limit_allowed_email_domains.is_empty());
+    for bad in ["localhost", "*.", "a@b.c", "ex ample..com"] {
+        let env = [("FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS", bad)];
+        assert!(load(&env, "").is_err(), "{bad}");
+    }
+    assert!(load(&[("FOXDEN_RATE_LIMIT_ALLOWED_IPS", "nope")], "").is_err());
+}
+
+#[test]
+fn rate_limits_can_be_turned_off() {
+    assert!(
+        !load(&[("FOXDEN_RATE_LIMIT", "off")], "")
+            .unwrap()
+            .rate_limit
+    );
+    assert!(!load(&[], "rate_limit = false").unwrap().rate_limit);
+    assert!(
+        load(&[("FOXDEN_RATE_LIMIT", "on")], "rate_limit = false")
+            .unwrap()
+            .rate_limit
+    );
+    assert!(load(&[("FOXDEN_RATE_LIMIT", "maybe")], "").is_err());
+}
+
+#[test]
+fn forced_confirmation_regex() {
+    let s = load(
+        &[("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL", r".+@example\.org$")],
+        "",
+    )
+    .unwrap();
+    let re = s.signin_confirm_force_email_regex.unwrap();
+    assert!(re.is_match("Someone@EXAMPLE.org"));
+    assert!(!re.is_match("someone@example.org.evil.com"));
+    assert!(load(&[("FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL", "(")], "").is_err());
+    let s = load(&[], "signin_confirm_force_email = \"\"").unwrap();
+    assert!(s.signin_confirm_force_email_regex.is_none());
+}
+
+#[test]
+fn connection_limits_are_validated() {
+    let s = load(&[], "").unwrap();
+    assert_eq!(
+        (
+            s.header_read_timeout_ms,
+            s.body_read_timeout_ms,
+            s.idle_timeout_ms
+        ),
+        (10_000, 30_000, 60_000)
+    );
+    assert_eq!(s.max_connections, None);
+    let s = load(
+        &[
+            ("FOXDEN_IDLE_TIMEOUT_MS", "5000"),
+            ("FOXDEN_MAX_CONNECTIONS", "300"),
+        ],
+        "header_read_timeout_ms = 2000\nbody_read_timeout_ms = 3000",
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            s.header_read_timeout_ms,
+            s.body_read_timeout_ms,
+            s.idle_timeout_ms
+        ),
+        (2000, 3000, 5000)
+    );
+    assert_eq!(s.max_connections, Some(300));
+    for (key, value) in [
+        ("FOXDEN_HEADER_READ_TIMEOUT_MS", "0"),
+        ("FOXDEN_BODY_READ_TIMEOUT_MS", "-5"),
+        ("FOXDEN_IDLE_TIMEOUT_MS", "soon"),
+        ("FOXDEN_IDLE_TIMEOUT_MS", "99999999999999"),
+        ("FOXDEN_MAX_CONNECTIONS", "0"),
+        ("FOXDEN_MAX_CONNECTIONS", "lots"),
+    ] {
+        let err = load(&[(key, value)], "").err().unwrap_or_default();
+        assert!(err.contains(key), "{key}={value}: {err:?}");
+    }
+    assert!(load(&[], "max_connections = 0").is_err());
+}
+
+#[test]
+fn env_overrides_file() {
+    let s = load(
+        &[("FOXDEN_LISTEN", "127.0.0.1:9100")],
+        "listen = \"127.0.0.1:9200\"\nmail_from = \"a@b.c\"",
+    )
+    .unwrap();
+    assert_eq!(s.listen.port(), 9100);
+    assert_eq!(s.mail_from, "a@b.c");
+    assert!(load(&[("FOXDEN_HAWK_SKEW_SECS", "x")], "").is_err());
+    assert!(load(&[], "nonsense = 1").is_err());
+}
+
+#[test]
+fn redacts_passwords() {
+    let s = load(&[("FOXDEN_DATABASE_URL", "postgres://u:secret@h/db")], "").unwrap();
+    assert!(!s.redacted().contains("secret"));
+    assert!(!format!("{s:?}").contains("secret"));
+}
