@@ -141,6 +141,7 @@ log "starting $BIN serve on 127.0.0.1:$HTTP_PORT (data dir $DATA)"
         FOXDEN_PUBLIC_URL="http://127.0.0.1:$HTTP_PORT" \
         FOXDEN_DATA_DIR="$DATA" \
         FOXDEN_SIGNIN_CONFIRM_FORCE_EMAIL='^confirm-[0-9a-f]+@example\.com$' \
+        FOXDEN_TRUSTED_PROXIES=127.0.0.1 \
         ${SMTP_ENV[@]+"${SMTP_ENV[@]}"} \
         RUST_BACKTRACE=1 \
         "$BIN" serve

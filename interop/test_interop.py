@@ -64,9 +64,9 @@ def make_client(version):
     else:
         assert version == 1
         client = Client(FOXDEN_URL)
-    # Each client is a user at an address of its own, as the one proxy foxden
-    # expects in front of it reports it (the server's per-IP rate limits would
-    # otherwise add up every test's failures).
+    # Each client is a user at an address of its own, as a proxy in front of
+    # foxden reports it (run.sh trusts 127.0.0.1 as that proxy; the server's per-IP
+    # rate limits would otherwise add up every test's failures).
     client.apiclient.headers["X-Forwarded-For"] = (
         f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"
     )
