@@ -189,6 +189,19 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Reads a response, its body parsed as JSON (`Value::Null` when it is not JSON).
+    pub async fn read(res: reqwest::Response) -> Self {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub fn errno(&self) -> i64 {
         self.body["errno"].as_i64().unwrap_or(-1)
     }
@@ -303,16 +316,7 @@ impl TestApp {
         if let Some(body) = body {
             req = req.header(CONTENT_TYPE, "application/json").body(body);
         }
-        let res = req.send().await.expect("request failed");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let bytes = res.bytes().await.unwrap_or_default();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp::read(req.send().await.expect("request failed")).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -330,14 +334,7 @@ impl TestApp {
             .send()
             .await
             .expect("request failed");
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        let body = res.json().await.unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-        }
+        Resp::read(res).await
     }
 
     /// Stores a one-time code for `uid_hex` as the server would (an HMAC under a key

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
 use crate::client::TestClient;
-use crate::helpers::{spawn_app, spawn_with, Options, TestApp};
+use crate::helpers::{spawn_app, spawn_with, Options, Resp, TestApp};
 
 /// `n` copies of one POST sent at once; their (status, errno).
 async fn all_at_once(app: &TestApp, path: &str, body: &Value, n: usize) -> Vec<(u16, i64)> {
@@ -13,10 +13,8 @@ async fn all_at_once(app: &TestApp, path: &str, body: &Value, n: usize) -> Vec<(
     for _ in 0..n {
         let (http, url, body) = (app.http.clone(), app.url(path), body.clone());
         set.spawn(async move {
-            let res = http.post(url).json(&body).send().await.unwrap();
-            let status = res.status().as_u16();
-            let body: Value = res.json().await.unwrap_or(Value::Null);
-            (status, body["errno"].as_i64().unwrap_or(-1))
+            let r = Resp::read(http.post(url).json(&body).send().await.unwrap()).await;
+            (r.status, r.errno())
         });
     }
     set.join_all().await
@@ -113,8 +111,9 @@ async fn wrong_codes(app: &TestApp, email: &str, language: &str) -> (Vec<i64>, V
             .send()
             .await
             .unwrap();
-        last = res.json().await.unwrap();
-        errnos.push(last["errno"].as_i64().unwrap());
+        let r = Resp::read(res).await;
+        errnos.push(r.errno());
+        last = r.body;
     }
     (errnos, last)
 }

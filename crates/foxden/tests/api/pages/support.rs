@@ -292,13 +292,5 @@ pub async fn api_post(
     if let Some(auth) = authorization {
         req = req.header("Authorization", auth);
     }
-    let res = req.send().await.expect("API request");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let body = res.json().await.unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    Resp::read(req.send().await.expect("API request")).await
 }
