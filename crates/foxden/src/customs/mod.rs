@@ -90,7 +90,7 @@ impl<'a> Subject<'a> {
 
 /// `example.com` allows that domain, `*.example.com` the domains below it.
 fn email_domain_allowed(patterns: &[String], email: &str) -> bool {
-    let Some((_, domain)) = email.rsplit_once('@') else {
+    let Some((_, domain)) = email.rsplit_once('@').filter(|_| !patterns.is_empty()) else {
         return false;
     };
     let domain = domain.to_ascii_lowercase();
