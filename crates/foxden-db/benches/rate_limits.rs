@@ -5,10 +5,9 @@
 //!
 //! `cargo bench -p foxden-db --bench rate_limits`
 
-use std::sync::Arc;
-
 use criterion::{criterion_group, criterion_main, Criterion};
-use foxden_db::{Db, RateWindow};
+use foxden_db::ops::RateLimits;
+use foxden_db::{RateWindow, Store};
 
 /// A limit nobody reaches, so every call is the common, unbanned case.
 const WIDE: RateWindow = RateWindow {
@@ -23,7 +22,7 @@ fn key(i: u64) -> [u8; 32] {
     key
 }
 
-fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, db: Arc<dyn Db>) {
+fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, db: Store) {
     let now = 1_800_000_000_000;
     let mut i = 0u64;
     c.bench_function(&format!("{name}: rate_limit_count (100 keys)"), |b| {

@@ -41,19 +41,4 @@ macro_rules! forgot_cols {
     };
 }
 
-/// Picks the table of a [`crate::model::PlainTokenKind`] inside a `concat!`:
-/// `plain_sql!(kind, "SELECT x FROM " ; " WHERE …")`.
-macro_rules! plain_sql {
-    ($kind:expr, $($before:expr),* ; $($after:expr),*) => {
-        match $kind {
-            $crate::model::PlainTokenKind::PasswordChange => {
-                concat!($($before,)* "password_change_tokens", $($after),*)
-            }
-            $crate::model::PlainTokenKind::AccountReset => {
-                concat!($($before,)* "account_reset_tokens", $($after),*)
-            }
-        }
-    };
-}
-
-pub(crate) use {account_cols, core_cols, forgot_cols, key_fetch_cols, plain_sql, session_cols};
+pub(crate) use {account_cols, core_cols, forgot_cols, key_fetch_cols, session_cols};

@@ -1,23 +1,26 @@
-//! foxden storage: the [`Db`] contract, its record types, and the SQLite and
-//! PostgreSQL backends chosen at run time by URL.
+//! foxden storage: the [`Store`] handle and its transactions ([`Tx`]), the
+//! operations per aggregate ([`ops`]), the record types ([`model`]), and the
+//! SQLite and PostgreSQL backends chosen at run time by URL. Each statement is
+//! written once for both backends ([`sql`]); see docs/adr/0011.
 
 mod cols;
 mod migrations;
 pub mod model;
+pub mod ops;
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 pub mod store;
-mod swap;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 pub use model::*;
+pub use ops::QueuedMail;
 pub use postgres::PostgresDb;
 pub use sqlite::SqliteDb;
-pub use store::{Db, DbError, DbResult, PruneCutoffs};
+pub use store::{Conn, DbError, DbResult, PruneCutoffs, Scope, Store, Tx};
 
-/// Opens the database a URL names. Does not migrate: call [`Db::migrate`] before serving.
+/// Opens the database a URL names. Does not migrate: call [`Store::migrate`] before serving.
 ///
 /// * `sqlite:<path>` or `sqlite://<path>` (`sqlite:///abs/path` for an absolute path): the
 ///   file and missing parent folders are created (folders mode 0700, the file mode 0600).
@@ -25,15 +28,15 @@ pub use store::{Db, DbError, DbResult, PruneCutoffs};
 ///   contacted once here so that a wrong URL fails early.
 ///
 /// Error messages never contain the URL's password.
-pub async fn connect(url: &str) -> DbResult<Arc<dyn Db>> {
+pub async fn connect(url: &str) -> DbResult<Store> {
     if let Some(path) = sqlite_path(url)? {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             create_private_dir(parent)?;
         }
-        return Ok(Arc::new(SqliteDb::open(path).await?));
+        return Ok(Store::Sqlite(SqliteDb::open(path).await?));
     }
     if has_scheme(url, "postgres://") || has_scheme(url, "postgresql://") {
-        return Ok(Arc::new(PostgresDb::connect(url).await?));
+        return Ok(Store::Postgres(PostgresDb::connect(url).await?));
     }
     Err(DbError::Backend("unsupported database URL scheme".into()))
 }
@@ -82,11 +85,6 @@ pub(crate) fn now_millis() -> Millis {
         .map_or(0, |d| d.as_millis() as Millis)
 }
 
-/// Constant-time equality of two 16-byte codes.
-pub(crate) fn ct_eq(a: &[u8; 16], b: &[u8; 16]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,11 +108,5 @@ mod tests {
         let url = sqlite_url_for(Path::new("/var/lib/foxden"));
         assert_eq!(url, "sqlite:/var/lib/foxden/foxden.db");
         assert_eq!(p(&url), Some(PathBuf::from("/var/lib/foxden/foxden.db")));
-    }
-
-    #[test]
-    fn codes_compare() {
-        assert!(ct_eq(&[7; 16], &[7; 16]));
-        assert!(!ct_eq(&[7; 16], &[8; 16]));
     }
 }

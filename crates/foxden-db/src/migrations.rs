@@ -146,6 +146,21 @@ CREATE INDEX rate_limits_window_start ON rate_limits (window_start)
         // offline search breaks: they go, and their owners ask for new ones.
         sql: "DELETE FROM one_time_codes",
     },
+    Migration {
+        version: 5,
+        name: "mail queue",
+        sql: "
+CREATE TABLE mail_queue (
+    id BIGSERIAL NOT NULL PRIMARY KEY,
+    template TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    attempts INTEGER NOT NULL,
+    created_at BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL
+);
+CREATE INDEX mail_queue_next_attempt_at ON mail_queue (next_attempt_at)
+",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

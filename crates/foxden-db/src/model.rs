@@ -146,17 +146,7 @@ pub enum PlainTokenKind {
     AccountReset,
 }
 
-/// Everything written when an account is created, in one transaction.
-#[derive(Clone, Debug)]
-pub struct NewAccount {
-    pub account: Account,
-    pub session: SessionToken,
-    pub key_fetch: Vec<KeyFetchToken>,
-    /// An unverified account with the same email to delete first (FxA recreates it).
-    pub replace_uid: Option<Uid>,
-}
-
-/// What `verify_email_code` matched.
+/// What a verification code matched.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CodeOutcome {
     /// The code was a session's tokenVerificationId; that session and its keyFetchTokens are confirmed.
@@ -173,43 +163,18 @@ impl CodeOutcome {
     }
 }
 
-/// A password change, written in one transaction by [`crate::Db::change_password`].
+/// New password credentials, stored by [`crate::ops::Accounts::store_credentials`]
+/// (a password change or an account reset).
 #[derive(Clone, Debug)]
-pub struct PasswordChange {
-    pub uid: Uid,
-    /// The passwordChangeToken that authorised the change; consuming it guards against replays.
-    pub change_token_id_hash: TokenIdHash,
+pub struct Credentials {
     pub auth_salt: [u8; 32],
     pub verify_hash: [u8; 32],
     pub wrap_wrap_kb: [u8; 32],
     /// The new V2 credentials; `None` removes any old ones.
     pub v2: Option<PasswordV2>,
     pub verifier_set_at: Millis,
-    /// A confirmed session replacing the caller's, if the caller named one.
-    pub new_session: Option<SessionToken>,
-    /// keyFetchTokens issued with `new_session`.
-    pub key_fetch: Vec<KeyFetchToken>,
-}
-
-/// An account reset (`/account/reset`), written in one transaction by
-/// [`crate::Db::reset_account`]. Unlike a password change it may replace kB
-/// (`keys_changed_at`) and it marks the email verified (the reset proved mailbox control).
-#[derive(Clone, Debug)]
-pub struct AccountReset {
-    pub uid: Uid,
-    /// The accountResetToken that authorised the reset; consuming it guards against replays.
-    pub reset_token_id_hash: TokenIdHash,
-    pub auth_salt: [u8; 32],
-    pub verify_hash: [u8; 32],
-    pub wrap_wrap_kb: [u8; 32],
-    /// The new V2 credentials; `None` removes any old ones.
-    pub v2: Option<PasswordV2>,
-    pub verifier_set_at: Millis,
-    pub keys_changed_at: Millis,
-    /// A confirmed session for the caller, if it asked for one.
-    pub new_session: Option<SessionToken>,
-    /// keyFetchTokens issued with `new_session`.
-    pub key_fetch: Vec<KeyFetchToken>,
+    /// A reset: kB may have changed (this time), and the email is proven.
+    pub reset_keys_changed_at: Option<Millis>,
 }
 
 /// Something that happened to an account (sign-in, password change, …), for the
@@ -221,7 +186,7 @@ pub struct SecurityEvent {
     /// FxA's event name, e.g. `account.login`.
     pub name: String,
     /// The session the event belongs to, if any; confirming that session
-    /// (`verify_email_code`) marks the event verified.
+    /// marks the event verified.
     pub token_id_hash: Option<TokenIdHash>,
     pub verified: bool,
     pub ip_hmac: [u8; 32],

@@ -22,8 +22,6 @@ pub mod settings;
 pub mod state;
 pub mod validate;
 
-use std::sync::Arc;
-
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -132,7 +130,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     }))
 }
 
-pub async fn connect_db(url: &str) -> Result<Arc<dyn foxden_db::Db>, String> {
+pub async fn connect_db(url: &str) -> Result<foxden_db::Store, String> {
     let db = foxden_db::connect(url)
         .await
         .map_err(|e| format!("database: {e}"))?;

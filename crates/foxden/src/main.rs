@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use foxden::settings::Settings;
+use foxden_db::ops::Accounts;
 
 /// foxden: a Firefox Accounts server in one binary.
 #[derive(Parser)]
@@ -196,15 +197,15 @@ async fn verify_account(settings: Settings, email: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no account with email {email}"))?;
     // The emailCode also confirms the sessions created with it (sign-up, sign-ins before verification).
-    let outcome = db
-        .verify_email_code(
-            &account.uid,
-            &account.email_code,
-            foxden_db::VerificationMethod::Email,
-            foxden::clock::now_ms(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let outcome = foxden::service::link_code::apply_code(
+        &db,
+        &account.uid,
+        &account.email_code,
+        foxden_db::VerificationMethod::Email,
+        foxden::clock::now_ms(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!(
         "{}",
         if outcome.account_newly_verified {

@@ -4,6 +4,7 @@
 //! idempotent, so several nodes pruning one PostgreSQL database is harmless.
 //! `foxden prune` runs one pass by hand.
 
+use foxden_db::ops::*;
 use std::time::Duration;
 
 use foxden_db::{DbResult, PruneCutoffs};

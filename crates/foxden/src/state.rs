@@ -4,7 +4,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use foxden_crypto::sealed::SecretBox;
-use foxden_db::Db;
+use foxden_db::ops::Accounts;
+use foxden_db::Store;
 
 use crate::browserid::BrowserIdKeys;
 use crate::mail::Mailer;
@@ -15,7 +16,7 @@ use crate::settings::Settings;
 pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
-    pub db: Arc<dyn Db>,
+    pub db: Store,
     pub settings: Settings,
     /// Seals Hawk keys at rest; its key lives in the data folder, not in the database.
     pub sealer: SecretBox,

@@ -4,13 +4,7 @@
 //! by `UPDATE`/`DELETE … RETURNING` make single-use consumption exact).
 //! Statements are prepared once per pooled connection (`prepare_cached`).
 
-mod accounts;
-mod codes;
-mod db;
-mod rate_limits;
-mod rows;
-mod security;
-mod tokens;
+mod tx;
 
 use std::time::Duration;
 
@@ -18,13 +12,14 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::migrations::{self, MIGRATIONS};
+use crate::sql::{Row, RowFn, Sql, Value};
 use crate::store::{DbError, DbResult};
-use rows::pg_err;
+pub(crate) use tx::{pg_err, PgTx};
 
 /// Connections per process unless told otherwise.
 pub const DEFAULT_POOL_SIZE: usize = 16;
 
-/// The PostgreSQL implementation of [`crate::Db`]. Cheap to clone.
+/// The PostgreSQL backend. Cheap to clone.
 #[derive(Clone)]
 pub struct PostgresDb {
     pool: Pool,
@@ -69,6 +64,34 @@ impl PostgresDb {
             deadpool_postgres::PoolError::Backend(e) => pg_err(e),
             other => DbError::Backend(format!("postgres pool: {other}")),
         })
+    }
+
+    pub(crate) async fn begin(&self) -> DbResult<PgTx> {
+        PgTx::begin(self.client().await?).await
+    }
+
+    pub(crate) async fn exec(&self, sql: &'static Sql, params: &[Value<'_>]) -> DbResult<u64> {
+        tx::exec(&self.client().await?, sql, params).await
+    }
+
+    pub(crate) async fn query_opt<T>(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        map: RowFn<T>,
+    ) -> DbResult<Option<T>> {
+        let row = tx::query_opt(&self.client().await?, sql, params).await?;
+        row.as_ref().map(|r| map(&Row::Postgres(r))).transpose()
+    }
+
+    pub(crate) async fn query_all<T>(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        map: RowFn<T>,
+    ) -> DbResult<Vec<T>> {
+        let rows = tx::query_all(&self.client().await?, sql, params).await?;
+        rows.iter().map(|r| map(&Row::Postgres(r))).collect()
     }
 
     /// Applies pending migrations in one transaction, serialised across processes by an

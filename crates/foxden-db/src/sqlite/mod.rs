@@ -1,9 +1,15 @@
 //! The SQLite backend (rusqlite, bundled SQLite).
 //!
 //! One writer connection behind an async mutex, and a small pool of reader
-//! connections; WAL mode lets the readers run while the writer commits. Writes
-//! run on tokio's blocking pool in `BEGIN IMMEDIATE` transactions; statements are
-//! prepared once per connection (`prepare_cached`).
+//! connections; WAL mode lets the readers run while the writer commits.
+//!
+//! A transaction ([`SqliteTx`]) holds the writer (an owned guard of the async
+//! mutex) from `BEGIN IMMEDIATE` to `COMMIT`, so it may span awaits. `BEGIN
+//! IMMEDIATE` (which may wait for another process's write lock) and `COMMIT`
+//! (which may checkpoint the WAL and fsync) run on tokio's blocking pool; the
+//! statements in between run inline: the write lock is ours by then and they are
+//! indexed single-row statements of a few microseconds. A single statement outside
+//! a transaction runs as its own autocommit statement on the blocking pool.
 //!
 //! Reads are indexed single-row (or one account's rows) lookups that take a few
 //! microseconds on cached pages, so by default they run inline on the async worker
@@ -12,40 +18,54 @@
 //! `spawn_blocking`, ~150k/s inline). [`SqliteDb::with_inline_reads`] switches
 //! reads to the blocking pool too.
 
-mod accounts;
-mod codes;
-mod db;
 mod pool;
-mod rate_limits;
-mod rows;
-mod security;
+mod run;
 mod session_cache;
-mod tokens;
+mod tx;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Mutex;
 
 use crate::migrations::{self, MIGRATIONS};
-use crate::store::{DbError, DbResult};
+use crate::model::{SessionToken, TokenIdHash};
+use crate::sql::{RowFn, Sql, Value};
+use crate::store::{DbError, DbResult, SessionKey};
 use pool::ReaderPool;
-use rows::sql_err;
+use run::data_version;
+pub(crate) use run::sql_err;
+pub(crate) use run::Run;
 use session_cache::SessionCache;
+pub(crate) use tx::SqliteTx;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const STATEMENT_CACHE: usize = 64;
 
-/// The SQLite implementation of [`crate::Db`]. Cheap to clone.
+/// The writer connection and its `PRAGMA data_version` as of its last commit.
+pub(crate) struct Writer {
+    conn: Connection,
+    data_version: i64,
+}
+
+/// A connection that only answers `PRAGMA data_version`, and the value it should
+/// answer if no other process has committed since we last looked.
+struct Probe {
+    conn: Connection,
+    expected: Option<i64>,
+}
+
+/// The SQLite backend. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteDb {
     path: Arc<PathBuf>,
-    writer: Arc<Mutex<Connection>>,
+    writer: Arc<Mutex<Writer>>,
     readers: Arc<ReaderPool>,
     inline_reads: bool,
     sessions: Arc<SessionCache>,
+    probe: Arc<std::sync::Mutex<Probe>>,
 }
 
 impl SqliteDb {
@@ -83,13 +103,22 @@ impl SqliteDb {
         let readers = (0..readers)
             .map(|_| open_connection(&path, true))
             .collect::<DbResult<Vec<_>>>()?;
+        let probe = open_connection(&path, true)?;
         restrict_side_files(&path)?;
+        let data_version = data_version(&writer)?;
         Ok(Self {
             path: Arc::new(path),
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Arc::new(Mutex::new(Writer {
+                conn: writer,
+                data_version,
+            })),
             readers: Arc::new(ReaderPool::new(readers)),
             inline_reads: true,
             sessions: Arc::new(SessionCache::default()),
+            probe: Arc::new(std::sync::Mutex::new(Probe {
+                conn: probe,
+                expected: None,
+            })),
         })
     }
 
@@ -106,11 +135,11 @@ impl SqliteDb {
 
     /// Applies pending migrations in one `IMMEDIATE` transaction.
     pub async fn migrate(&self) -> DbResult<()> {
-        let path = self.path.clone();
-        self.write(move |tx| {
-            tx.execute(migrations::CREATE_MIGRATIONS_TABLE, [])
+        let tx = self.begin().await?;
+        tx.run(|c| {
+            c.execute(migrations::CREATE_MIGRATIONS_TABLE, [])
                 .map_err(sql_err)?;
-            let current: i64 = tx
+            let current: i64 = c
                 .query_row(
                     "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
                     [],
@@ -127,9 +156,9 @@ impl SqliteDb {
                 }
             }
             for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-                tx.execute_batch(&migrations::for_sqlite(m.sql))
+                c.execute_batch(&migrations::for_sqlite(m.sql))
                     .map_err(sql_err)?;
-                tx.execute(
+                c.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
                     (m.version, crate::now_millis()),
                 )
@@ -141,86 +170,131 @@ impl SqliteDb {
                 );
             }
             Ok(())
-        })
-        .await?;
+        })?;
+        tx.commit().await?;
+        let path = self.path.clone();
         tokio::task::spawn_blocking(move || restrict_side_files(&path))
             .await
             .map_err(join_err)?
     }
 
-    /// Runs `f` in an `IMMEDIATE` transaction on the writer connection and commits
-    /// if it returns `Ok`; on `Err` the transaction rolls back.
-    pub(crate) async fn write<T, F>(&self, f: F) -> DbResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
-    {
-        self.write_inner(f, None).await
-    }
-
-    /// Like [`Self::write`] for writes that may change or delete sessions: the
-    /// session cache is cleared right after the commit (inside the blocking task,
-    /// so a cancelled caller cannot skip it).
-    pub(crate) async fn write_sessions<T, F>(&self, f: F) -> DbResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
-    {
-        self.write_inner(f, Some(self.sessions.clone())).await
-    }
-
-    async fn write_inner<T, F>(&self, f: F, invalidate: Option<Arc<SessionCache>>) -> DbResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
-    {
-        let mut conn = self.writer.clone().lock_owned().await;
-        tokio::task::spawn_blocking(move || {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+    /// Takes the writer and opens an `IMMEDIATE` transaction on it.
+    pub(crate) async fn begin(&self) -> DbResult<SqliteTx> {
+        let writer = self.writer.clone().lock_owned().await;
+        let writer = tokio::task::spawn_blocking(move || {
+            writer
+                .conn
+                .execute_batch("BEGIN IMMEDIATE")
                 .map_err(sql_err)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(sql_err)?;
-            if let Some(cache) = invalidate {
-                cache.invalidate();
-            }
-            Ok(out)
+            Ok::<_, DbError>(writer)
+        })
+        .await
+        .map_err(join_err)??;
+        Ok(SqliteTx::new(writer, self.clone()))
+    }
+
+    /// Runs one statement outside a transaction (it commits on its own) on the writer.
+    pub(crate) async fn write_one<T, F>(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        f: F,
+    ) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Sql, &[rusqlite::types::Value]) -> DbResult<T> + Send + 'static,
+    {
+        let params: Vec<_> = params.iter().map(|v| v.to_sqlite_owned()).collect();
+        let mut writer = self.writer.clone().lock_owned().await;
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = f(&writer.conn, sql, &params);
+            db.after_commit(&mut writer, &[]);
+            out
         })
         .await
         .map_err(join_err)?
     }
 
-    /// A session by id, from the cache or the database.
+    /// After a commit of ours (writer held): drops the sessions it changed, and
+    /// everything if the writer saw another connection's commit since its last
+    /// one; then notes what the probe should answer from now on.
+    pub(crate) fn after_commit(&self, writer: &mut Writer, changed: &[SessionKey]) {
+        self.sessions.invalidate(changed);
+        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
+        let probed = data_version(&probe.conn).ok();
+        match data_version(&writer.conn) {
+            Ok(v) if v == writer.data_version => {}
+            Ok(v) => {
+                writer.data_version = v;
+                self.sessions.invalidate(&[SessionKey::All]);
+            }
+            Err(_) => self.sessions.invalidate(&[SessionKey::All]),
+        }
+        probe.expected = probed;
+    }
+
+    /// Whether cached sessions may be served: no other process committed since we
+    /// last looked. When one did, the cache is cleared first.
+    fn cache_is_current(&self) -> bool {
+        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
+        let now = data_version(&probe.conn).ok();
+        if now.is_some() && now == probe.expected {
+            return true;
+        }
+        self.sessions.invalidate(&[SessionKey::All]);
+        probe.expected = now;
+        now.is_some()
+    }
+
+    /// A session by id, from the cache or the database (with `sql`, mapped by `map`).
     pub(crate) async fn cached_session(
         &self,
-        id: &crate::model::TokenIdHash,
-    ) -> DbResult<Option<crate::model::SessionToken>> {
-        if let Some(hit) = self.sessions.get(id) {
-            return Ok(Some(hit));
+        id: &TokenIdHash,
+        sql: &'static Sql,
+        map: RowFn<SessionToken>,
+    ) -> DbResult<Option<SessionToken>> {
+        let use_cache = self.cache_is_current();
+        if use_cache {
+            if let Some(hit) = self.sessions.get(id) {
+                return Ok(Some(hit));
+            }
         }
-        let seen = self.sessions.generation();
-        let id = *id;
-        let found = self.read(move |c| tokens::session(c, &id)).await?;
-        if let Some(session) = &found {
-            self.sessions.store(seen, session);
+        let stamp = self.sessions.stamp(id);
+        let found = self
+            .read(sql, &[Value::Bytes(id)], move |c, sql, p| {
+                c.query_opt(sql, p, map)
+            })
+            .await?;
+        if let (Some(session), true) = (&found, use_cache) {
+            self.sessions.store(stamp, session);
         }
         Ok(found)
     }
 
-    /// Runs `f` on a reader connection (each statement sees the latest commit),
+    /// Runs a read on a reader connection (each statement sees the latest commit),
     /// inline or on the blocking pool (see the module docs).
-    pub(crate) async fn read<T, F>(&self, f: F) -> DbResult<T>
+    pub(crate) async fn read<T, F>(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        f: F,
+    ) -> DbResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&Connection, &Sql, &[Value<'_>]) -> DbResult<T> + Send + 'static,
     {
         let conn = self.readers.checkout().await?;
         if self.inline_reads {
-            return f(&conn);
+            return f(&conn, sql, params);
         }
-        tokio::task::spawn_blocking(move || f(&conn))
-            .await
-            .map_err(join_err)?
+        let params: Vec<_> = params.iter().map(|v| v.to_sqlite_owned()).collect();
+        tokio::task::spawn_blocking(move || {
+            let params: Vec<Value<'_>> = params.iter().map(Value::from_sqlite_owned).collect();
+            f(&conn, sql, &params)
+        })
+        .await
+        .map_err(join_err)?
     }
 }
 

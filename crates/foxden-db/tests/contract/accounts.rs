@@ -1,12 +1,13 @@
 //! Accounts: creation (with its all-or-nothing rules), lookups, deletion.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, is_duplicate, seeded};
 
-pub async fn ping_name_and_repeat_migrate(db: Arc<dyn Db>) {
+pub async fn ping_name_and_repeat_migrate(db: Store) {
     db.ping().await.unwrap();
     assert!(["sqlite", "postgres"].contains(&db.backend_name()));
     db.migrate().await.unwrap();
@@ -14,7 +15,7 @@ pub async fn ping_name_and_repeat_migrate(db: Arc<dyn Db>) {
     db.ping().await.unwrap();
 }
 
-pub async fn account_round_trip_v1_all_none(db: Arc<dyn Db>) {
+pub async fn account_round_trip_v1_all_none(db: Store) {
     let new = seeded(&db).await;
     let a = &new.account;
     assert_eq!(db.account(&a.uid).await.unwrap().as_ref(), Some(a));
@@ -31,7 +32,7 @@ pub async fn account_round_trip_v1_all_none(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn account_round_trip_v2_all_some(db: Arc<dyn Db>) {
+pub async fn account_round_trip_v2_all_some(db: Store) {
     let mut new = fixtures::signup();
     let a = &mut new.account;
     a.email = format!("Mixed.Case-{}", a.email);
@@ -96,7 +97,7 @@ pub async fn account_round_trip_v2_all_some(db: Arc<dyn Db>) {
     }
 }
 
-pub async fn missing_account(db: Arc<dyn Db>) {
+pub async fn missing_account(db: Store) {
     let uid = fixtures::rand();
     assert_eq!(db.account(&uid).await.unwrap(), None);
     assert_eq!(
@@ -113,7 +114,7 @@ pub async fn missing_account(db: Arc<dyn Db>) {
     assert!(db.sessions_for(&uid).await.unwrap().is_empty());
 }
 
-pub async fn duplicate_email_writes_nothing(db: Arc<dyn Db>) {
+pub async fn duplicate_email_writes_nothing(db: Store) {
     let first = seeded(&db).await;
     let mut second = fixtures::signup();
     second.account.normalized_email = first.account.normalized_email.clone();
@@ -131,7 +132,7 @@ pub async fn duplicate_email_writes_nothing(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn duplicate_uid_or_session_writes_nothing(db: Arc<dyn Db>) {
+pub async fn duplicate_uid_or_session_writes_nothing(db: Store) {
     let first = seeded(&db).await;
     let mut same_uid = fixtures::signup();
     same_uid.account.uid = first.account.uid;
@@ -156,9 +157,9 @@ pub async fn duplicate_uid_or_session_writes_nothing(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn replace_uid_recreates_account(db: Arc<dyn Db>) {
+pub async fn replace_uid_recreates_account(db: Store) {
     let old = seeded(&db).await;
-    db.create_plain_token(
+    db.insert_plain_token(
         PlainTokenKind::PasswordChange,
         &fixtures::core(old.account.uid, 5),
     )
@@ -183,7 +184,7 @@ pub async fn replace_uid_recreates_account(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn replace_uid_rolls_back_on_duplicate(db: Arc<dyn Db>) {
+pub async fn replace_uid_rolls_back_on_duplicate(db: Store) {
     let old = seeded(&db).await;
     let other = seeded(&db).await;
     let mut new = fixtures::signup();
@@ -202,7 +203,7 @@ pub async fn replace_uid_rolls_back_on_duplicate(db: Arc<dyn Db>) {
     assert_eq!(db.account(&new.account.uid).await.unwrap(), None);
 }
 
-pub async fn delete_account_cascades(db: Arc<dyn Db>) {
+pub async fn delete_account_cascades(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let extra = fixtures::session(uid, None);
@@ -213,13 +214,13 @@ pub async fn delete_account_cascades(db: Arc<dyn Db>) {
     let change = fixtures::core(uid, 1);
     let reset = fixtures::core(uid, 1);
     let forgot = fixtures::forgot(uid, 3);
-    db.create_plain_token(PlainTokenKind::PasswordChange, &change)
+    db.insert_plain_token(PlainTokenKind::PasswordChange, &change)
         .await
         .unwrap();
-    db.create_plain_token(PlainTokenKind::AccountReset, &reset)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &reset)
         .await
         .unwrap();
-    db.create_password_forgot_token(&forgot).await.unwrap();
+    db.insert_password_forgot_token(&forgot).await.unwrap();
     let bystander = seeded(&db).await;
 
     assert!(db.delete_account(&uid).await.unwrap());
@@ -251,7 +252,7 @@ pub async fn delete_account_cascades(db: Arc<dyn Db>) {
     assert_eq!(other, vec![bystander.session]);
 }
 
-pub async fn set_email_verified_reports_change(db: Arc<dyn Db>) {
+pub async fn set_email_verified_reports_change(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     assert!(db.set_email_verified(&uid).await.unwrap());

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use foxden_db::ops::RateLimits;
 use foxden_db::{DbError, SqliteDb};
 
 use crate::harness::PgSchema;
@@ -214,7 +215,7 @@ async fn banned_calls_leave_the_stored_count() {
         ban_ms: 10_000,
     };
     let key: [u8; 32] = crate::fixtures::rand();
-    let hammer = |db: std::sync::Arc<dyn foxden_db::Db>| async move {
+    let hammer = |db: foxden_db::Store| async move {
         for _ in 0..8 {
             db.rate_limit_count(&key, &w, 5_000).await.unwrap();
         }
@@ -225,7 +226,7 @@ async fn banned_calls_leave_the_stored_count() {
     let file = tmp.path().join("foxden.db");
     let db = SqliteDb::open(&file).await.unwrap();
     db.migrate().await.unwrap();
-    hammer(std::sync::Arc::new(db)).await;
+    hammer(db.into()).await;
     let c = rusqlite::Connection::open(&file).unwrap();
     let row: (i32, i64, Option<i64>) = c
         .query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

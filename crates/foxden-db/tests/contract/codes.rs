@@ -1,8 +1,7 @@
 //! One-time codes: single use, replacement by kind, ownership by the account,
 //! and pruning by creation time.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
 
 use crate::fixtures::{self, seeded};
@@ -19,13 +18,13 @@ fn code(uid: Uid, kind: OneTimeCodeKind, created_at: Millis) -> OneTimeCode {
     }
 }
 
-async fn consume(db: &Arc<dyn Db>, c: &OneTimeCode) -> Option<Millis> {
+async fn consume(db: &Store, c: &OneTimeCode) -> Option<Millis> {
     db.consume_one_time_code(&c.uid, c.kind, &c.code_hash)
         .await
         .unwrap()
 }
 
-pub async fn one_time_code_is_consumed_once(db: Arc<dyn Db>) {
+pub async fn one_time_code_is_consumed_once(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let other = seeded(&db).await.account.uid;
     let c = code(uid, Unblock, 1_000);
@@ -54,7 +53,7 @@ pub async fn one_time_code_is_consumed_once(db: Arc<dyn Db>) {
     assert_eq!(consume(&db, &c).await, None, "single use");
 }
 
-pub async fn replace_drops_only_the_same_kind(db: Arc<dyn Db>) {
+pub async fn replace_drops_only_the_same_kind(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let other = seeded(&db).await.account.uid;
     let (a1, a2) = (code(uid, Unblock, 1_000), code(uid, Unblock, 2_000));
@@ -77,7 +76,7 @@ pub async fn replace_drops_only_the_same_kind(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn storing_a_code_again_updates_its_time(db: Arc<dyn Db>) {
+pub async fn storing_a_code_again_updates_its_time(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let c = code(uid, PasswordForgotOtp, 1_000);
     let kept = code(uid, PasswordForgotOtp, 1_500);
@@ -102,7 +101,7 @@ pub async fn storing_a_code_again_updates_its_time(db: Arc<dyn Db>) {
     assert_eq!(consume(&db, &c).await, Some(3_000));
 }
 
-pub async fn delete_one_time_codes_counts(db: Arc<dyn Db>) {
+pub async fn delete_one_time_codes_counts(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let other = seeded(&db).await.account.uid;
     let unblock: Vec<_> = (0..3).map(|i| code(uid, Unblock, i)).collect();
@@ -122,7 +121,7 @@ pub async fn delete_one_time_codes_counts(db: Arc<dyn Db>) {
     assert_eq!(db.delete_one_time_codes(&nobody, Unblock).await.unwrap(), 0);
 }
 
-pub async fn one_time_codes_need_and_go_with_their_account(db: Arc<dyn Db>) {
+pub async fn one_time_codes_need_and_go_with_their_account(db: Store) {
     let orphan = code(fixtures::rand(), Unblock, 1);
     assert!(db.create_one_time_code(&orphan, false).await.is_err());
     assert!(db.create_one_time_code(&orphan, true).await.is_err());
@@ -142,7 +141,7 @@ pub async fn one_time_codes_need_and_go_with_their_account(db: Arc<dyn Db>) {
     assert!(db.create_one_time_code(&c, false).await.is_err());
 }
 
-pub async fn concurrent_consumes_have_one_winner(db: Arc<dyn Db>) {
+pub async fn concurrent_consumes_have_one_winner(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let c = code(uid, Unblock, 42);
     db.create_one_time_code(&c, false).await.unwrap();
@@ -159,7 +158,7 @@ pub async fn concurrent_consumes_have_one_winner(db: Arc<dyn Db>) {
     assert!(got.contains(&Some(42)));
 }
 
-pub async fn prune_expired_one_time_codes(db: Arc<dyn Db>) {
+pub async fn prune_expired_one_time_codes(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let old = [
         code(uid, Unblock, 1_000),

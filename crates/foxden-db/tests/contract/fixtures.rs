@@ -1,8 +1,8 @@
 //! Random records for the contract cases.
 
-use std::sync::Arc;
-
 use foxden_db::*;
+
+use crate::flows::*;
 
 pub fn rand<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
@@ -93,7 +93,7 @@ pub fn signup() -> NewAccount {
 }
 
 /// Writes a sign-up and returns it.
-pub async fn seeded(db: &Arc<dyn Db>) -> NewAccount {
+pub async fn seeded(db: &Store) -> NewAccount {
     let new = signup();
     db.create_account(&new).await.unwrap();
     new

@@ -6,16 +6,15 @@
 //! so cases run in parallel without seeing each other.
 
 use std::future::Future;
-use std::sync::Arc;
 
-use foxden_db::Db;
+use foxden_db::Store;
 use tokio_postgres::NoTls;
 
 pub const PG_ENV: &str = "FOXDEN_TEST_POSTGRES_URL";
 
 pub async fn on_sqlite<F, Fut>(case: F)
 where
-    F: FnOnce(Arc<dyn Db>) -> Fut,
+    F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()>,
 {
     let dir = tempfile::tempdir().unwrap();
@@ -29,7 +28,7 @@ where
 /// SQLite with reads on tokio's blocking pool instead of inline.
 pub async fn on_sqlite_blocking_reads<F, Fut>(case: F)
 where
-    F: FnOnce(Arc<dyn Db>) -> Fut,
+    F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()>,
 {
     let dir = tempfile::tempdir().unwrap();
@@ -38,7 +37,12 @@ where
         .unwrap()
         .with_inline_reads(false);
     db.migrate().await.unwrap();
-    case(Arc::new(db)).await;
+    case(Store::from(db)).await;
+}
+
+/// Whether this is a CI run (`CI=true`), where skipping the PostgreSQL cases is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// A throw-away PostgreSQL schema; `drop_now` removes it.
@@ -52,6 +56,10 @@ impl PgSchema {
     /// None (and a note on stderr) when the variable is unset.
     pub async fn create() -> Option<Self> {
         let Ok(base) = std::env::var(PG_ENV) else {
+            assert!(
+                !in_ci(),
+                "CI=true but {PG_ENV} is not set: the PostgreSQL cases would pass without running"
+            );
             eprintln!("skipped: {PG_ENV} is not set");
             return None;
         };
@@ -77,7 +85,7 @@ impl PgSchema {
 
 pub async fn on_postgres<F, Fut>(case: F)
 where
-    F: FnOnce(Arc<dyn Db>) -> Fut,
+    F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some(schema) = PgSchema::create().await else {

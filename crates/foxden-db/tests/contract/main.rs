@@ -2,19 +2,24 @@
 //! case; once with inline reads, once with reads on the blocking pool) and on PostgreSQL (a fresh schema per case) when
 //! `FOXDEN_TEST_POSTGRES_URL` is set, e.g.
 //! `FOXDEN_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo test -p foxden-db`.
-//! Without it the PostgreSQL cases print that they were skipped and pass.
+//! Without it the PostgreSQL cases print that they were skipped and pass; with
+//! `CI=true` they fail instead.
 
 mod accounts;
 mod backend;
 mod codes;
 mod fixtures;
+mod flows;
 mod harness;
+mod mail_queue;
 mod password;
 mod rate_limits;
 mod reset;
 mod security;
+mod session_cache;
 mod sessions;
 mod tokens;
+mod transactions;
 mod verify;
 
 /// Declares each case once per backend: `on_sqlite::<case>` (reads inline, the default),
@@ -113,4 +118,12 @@ contract_cases! {
     rate_limits::rate_limit_release_takes_back_one_count_but_no_ban,
     rate_limits::concurrent_counts_are_never_lost,
     rate_limits::prune_expired_rate_limits,
+    mail_queue::mail_is_claimed_once_per_lease,
+    mail_queue::claim_takes_the_oldest_due_first_up_to_the_limit,
+    mail_queue::sent_retried_and_given_up_mail,
+    mail_queue::mail_enqueued_in_a_transaction_needs_its_commit,
+    mail_queue::concurrent_claimers_never_share_a_message,
+    transactions::dropped_transaction_writes_nothing,
+    transactions::composed_operations_commit_together,
+    transactions::failed_statement_blocks_the_commit,
 }

@@ -1,8 +1,9 @@
 //! Password change: `create_password_change` and `change_password`.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, is_duplicate, seeded};
 
@@ -26,7 +27,7 @@ fn confirmed_session(uid: Uid) -> SessionToken {
 }
 
 /// Stores a passwordChange token (with its keyFetchToken) for `uid` and returns the token.
-async fn change_token(db: &Arc<dyn Db>, uid: Uid) -> TokenCore {
+async fn change_token(db: &Store, uid: Uid) -> TokenCore {
     let t = fixtures::core(uid, 1_700_000_000_000);
     db.create_password_change(&t, &fixtures::key_fetch(uid, None))
         .await
@@ -63,7 +64,7 @@ fn changed(before: &Account, ch: &PasswordChange) -> Account {
 }
 
 /// The change's new session and keyFetchTokens are stored as given.
-async fn assert_issued(db: &Arc<dyn Db>, ch: &PasswordChange) {
+async fn assert_issued(db: &Store, ch: &PasswordChange) {
     let sessions: Vec<_> = ch.new_session.iter().cloned().collect();
     assert_eq!(db.sessions_for(&ch.uid).await.unwrap(), sessions);
     for k in &ch.key_fetch {
@@ -75,7 +76,7 @@ async fn assert_issued(db: &Arc<dyn Db>, ch: &PasswordChange) {
 }
 
 /// Nothing of `ch` was written.
-async fn assert_not_issued(db: &Arc<dyn Db>, ch: &PasswordChange) {
+async fn assert_not_issued(db: &Store, ch: &PasswordChange) {
     if let Some(s) = &ch.new_session {
         assert_eq!(db.session(&s.core.id_hash).await.unwrap(), None);
     }
@@ -84,7 +85,7 @@ async fn assert_not_issued(db: &Arc<dyn Db>, ch: &PasswordChange) {
     }
 }
 
-pub async fn create_password_change_round_trip(db: Arc<dyn Db>) {
+pub async fn create_password_change_round_trip(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let t = fixtures::core(uid, 1_700_000_000_000);
     let kf = fixtures::key_fetch(uid, None);
@@ -112,7 +113,7 @@ pub async fn create_password_change_round_trip(db: Arc<dyn Db>) {
     assert_eq!(db.key_fetch_token(&kf3.core.id_hash).await.unwrap(), None);
 }
 
-pub async fn change_password_replaces_credentials_and_tokens(db: Arc<dyn Db>) {
+pub async fn change_password_replaces_credentials_and_tokens(db: Store) {
     let mut new = fixtures::signup();
     new.account.v2 = Some(v2());
     new.account.verifier_version = 2; // becomes 1
@@ -126,9 +127,9 @@ pub async fn change_password_replaces_credentials_and_tokens(db: Arc<dyn Db>) {
         .await
         .unwrap();
     let forgot = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&forgot).await.unwrap();
+    db.insert_password_forgot_token(&forgot).await.unwrap();
     let reset = fixtures::core(uid, 1);
-    db.create_plain_token(PlainTokenKind::AccountReset, &reset)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &reset)
         .await
         .unwrap();
     let spare_change = change_token(&db, uid).await;
@@ -202,7 +203,7 @@ pub async fn change_password_replaces_credentials_and_tokens(db: Arc<dyn Db>) {
     }
 }
 
-pub async fn change_password_replay_writes_nothing(db: Arc<dyn Db>) {
+pub async fn change_password_replay_writes_nothing(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let token = change_token(&db, uid).await;
     let ch = change(uid, &token, None);
@@ -217,12 +218,12 @@ pub async fn change_password_replay_writes_nothing(db: Arc<dyn Db>) {
     assert_not_issued(&db, &replay).await;
 }
 
-pub async fn change_token_of_another_account_writes_nothing(db: Arc<dyn Db>) {
+pub async fn change_token_of_another_account_writes_nothing(db: Store) {
     let victim = seeded(&db).await;
     let uid = victim.account.uid;
     let other = seeded(&db).await.account.uid;
     let forgot = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&forgot).await.unwrap();
+    db.insert_password_forgot_token(&forgot).await.unwrap();
     let other_token = change_token(&db, other).await;
 
     let ch = change(uid, &other_token, None);
@@ -261,11 +262,11 @@ pub async fn change_token_of_another_account_writes_nothing(db: Arc<dyn Db>) {
         .unwrap());
 }
 
-pub async fn failed_change_password_leaves_nothing_behind(db: Arc<dyn Db>) {
+pub async fn failed_change_password_leaves_nothing_behind(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let forgot = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&forgot).await.unwrap();
+    db.insert_password_forgot_token(&forgot).await.unwrap();
     let token = change_token(&db, uid).await;
     let bystander = seeded(&db).await;
 
@@ -330,7 +331,7 @@ pub async fn failed_change_password_leaves_nothing_behind(db: Arc<dyn Db>) {
     assert_issued(&db, &ch).await;
 }
 
-pub async fn concurrent_password_changes_have_one_winner(db: Arc<dyn Db>) {
+pub async fn concurrent_password_changes_have_one_winner(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let token = change_token(&db, uid).await;
     let changes: Vec<PasswordChange> = (0..6).map(|_| change(uid, &token, Some(v2()))).collect();

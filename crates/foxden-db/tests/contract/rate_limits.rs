@@ -1,8 +1,7 @@
 //! Rate limits: fixed windows, bans past the limit, peeking, clearing,
 //! concurrent counting and pruning.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
 
 use crate::fixtures;
@@ -26,7 +25,7 @@ fn once(ban_ms: i64) -> RateWindow {
 
 /// Counts `key` at each time; returns the answers.
 async fn count_at(
-    db: &Arc<dyn Db>,
+    db: &Store,
     key: &[u8; 32],
     w: &RateWindow,
     at: &[Millis],
@@ -38,7 +37,7 @@ async fn count_at(
     out
 }
 
-pub async fn rate_limit_bans_past_max_until_the_ban_ends(db: Arc<dyn Db>) {
+pub async fn rate_limit_bans_past_max_until_the_ban_ends(db: Store) {
     let key = fixtures::rand();
     let t = 100_000;
     let until = t + 3 + 10_000;
@@ -65,7 +64,7 @@ pub async fn rate_limit_bans_past_max_until_the_ban_ends(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn rate_limit_ended_ban_restarts_a_running_window(db: Arc<dyn Db>) {
+pub async fn rate_limit_ended_ban_restarts_a_running_window(db: Store) {
     let key = fixtures::rand();
     let short_ban = RateWindow {
         window_ms: 60_000,
@@ -85,7 +84,7 @@ pub async fn rate_limit_ended_ban_restarts_a_running_window(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn rate_limit_window_end_restarts_the_count(db: Arc<dyn Db>) {
+pub async fn rate_limit_window_end_restarts_the_count(db: Store) {
     let (key, edge) = (fixtures::rand(), fixtures::rand());
     let t = 50_000;
     assert_eq!(count_at(&db, &key, &W, &[t, t + 1, t + 2]).await, [None; 3]);
@@ -102,7 +101,7 @@ pub async fn rate_limit_window_end_restarts_the_count(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn rate_limit_keys_are_independent(db: Arc<dyn Db>) {
+pub async fn rate_limit_keys_are_independent(db: Store) {
     let (a, b) = (fixtures::rand(), fixtures::rand());
     let t = 7_000;
     assert_eq!(
@@ -120,7 +119,7 @@ pub async fn rate_limit_keys_are_independent(db: Arc<dyn Db>) {
     assert_eq!(count_at(&db, &c, &zero, &[t]).await, [Some(t + 10_000)]);
 }
 
-pub async fn rate_limit_ban_peeks_without_counting(db: Arc<dyn Db>) {
+pub async fn rate_limit_ban_peeks_without_counting(db: Store) {
     let key = fixtures::rand();
     let t = 1_000;
     assert_eq!(
@@ -139,7 +138,7 @@ pub async fn rate_limit_ban_peeks_without_counting(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn rate_limit_clear_forgets_counts_and_bans(db: Arc<dyn Db>) {
+pub async fn rate_limit_clear_forgets_counts_and_bans(db: Store) {
     let (banned, counted, kept) = (fixtures::rand(), fixtures::rand(), fixtures::rand());
     let t = 1_000;
     count_at(&db, &banned, &W, &[t; 4]).await;
@@ -159,7 +158,7 @@ pub async fn rate_limit_clear_forgets_counts_and_bans(db: Arc<dyn Db>) {
     }
 }
 
-pub async fn rate_limit_release_takes_back_one_count_but_no_ban(db: Arc<dyn Db>) {
+pub async fn rate_limit_release_takes_back_one_count_but_no_ban(db: Store) {
     let (key, banned, absent) = (fixtures::rand(), fixtures::rand(), fixtures::rand());
     let t = 1_000;
     // Three counted, two taken back: two more fit before the ban.
@@ -191,7 +190,7 @@ pub async fn rate_limit_release_takes_back_one_count_but_no_ban(db: Arc<dyn Db>)
     assert_eq!(db.rate_limit_ban(&absent, t).await.unwrap(), None);
 }
 
-pub async fn concurrent_counts_are_never_lost(db: Arc<dyn Db>) {
+pub async fn concurrent_counts_are_never_lost(db: Store) {
     let key = fixtures::rand();
     let w = RateWindow {
         window_ms: 60_000,
@@ -209,7 +208,7 @@ pub async fn concurrent_counts_are_never_lost(db: Arc<dyn Db>) {
     assert!(got.iter().all(|g| g.is_none() || *g == Some(now + 60_000)));
 }
 
-pub async fn prune_expired_rate_limits(db: Arc<dyn Db>) {
+pub async fn prune_expired_rate_limits(db: Store) {
     let [idle, ban_over, ban_on, ban_to_cut, fresh]: [[u8; 32]; 5] =
         std::array::from_fn(|_| fixtures::rand());
     let cutoff = 50_000;

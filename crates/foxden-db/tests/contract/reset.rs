@@ -1,8 +1,9 @@
 //! Account reset: `reset_account`.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, is_duplicate, seeded};
 
@@ -25,9 +26,9 @@ fn confirmed_session(uid: Uid) -> SessionToken {
 }
 
 /// Stores an accountReset token for `uid` and returns it.
-async fn reset_token(db: &Arc<dyn Db>, uid: Uid) -> TokenCore {
+async fn reset_token(db: &Store, uid: Uid) -> TokenCore {
     let t = fixtures::core(uid, 1_700_000_000_000);
-    db.create_plain_token(PlainTokenKind::AccountReset, &t)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &t)
         .await
         .unwrap();
     t
@@ -64,7 +65,7 @@ fn after_reset(before: &Account, r: &AccountReset) -> Account {
     }
 }
 
-async fn assert_issued(db: &Arc<dyn Db>, r: &AccountReset) {
+async fn assert_issued(db: &Store, r: &AccountReset) {
     let sessions: Vec<_> = r.new_session.iter().cloned().collect();
     assert_eq!(db.sessions_for(&r.uid).await.unwrap(), sessions);
     for k in &r.key_fetch {
@@ -75,7 +76,7 @@ async fn assert_issued(db: &Arc<dyn Db>, r: &AccountReset) {
     }
 }
 
-async fn assert_not_issued(db: &Arc<dyn Db>, r: &AccountReset) {
+async fn assert_not_issued(db: &Store, r: &AccountReset) {
     if let Some(s) = &r.new_session {
         assert_eq!(db.session(&s.core.id_hash).await.unwrap(), None);
     }
@@ -84,7 +85,7 @@ async fn assert_not_issued(db: &Arc<dyn Db>, r: &AccountReset) {
     }
 }
 
-pub async fn reset_account_replaces_credentials_keys_and_tokens(db: Arc<dyn Db>) {
+pub async fn reset_account_replaces_credentials_keys_and_tokens(db: Store) {
     let mut new = fixtures::signup();
     new.account.v2 = Some(v2());
     new.account.verifier_version = 2; // becomes 1
@@ -99,7 +100,7 @@ pub async fn reset_account_replaces_credentials_keys_and_tokens(db: Arc<dyn Db>)
         .await
         .unwrap();
     let forgot = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&forgot).await.unwrap();
+    db.insert_password_forgot_token(&forgot).await.unwrap();
     let change = fixtures::core(uid, 1);
     let change_kf = fixtures::key_fetch(uid, None);
     db.create_password_change(&change, &change_kf)
@@ -167,7 +168,7 @@ pub async fn reset_account_replaces_credentials_keys_and_tokens(db: Arc<dyn Db>)
     }
 }
 
-pub async fn reset_account_replay_writes_nothing(db: Arc<dyn Db>) {
+pub async fn reset_account_replay_writes_nothing(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let token = reset_token(&db, uid).await;
     let r = reset(uid, &token, None);
@@ -210,13 +211,13 @@ pub async fn reset_account_replay_writes_nothing(db: Arc<dyn Db>) {
         .unwrap());
 }
 
-pub async fn failed_reset_account_leaves_nothing_behind(db: Arc<dyn Db>) {
+pub async fn failed_reset_account_leaves_nothing_behind(db: Store) {
     let mut new = fixtures::signup();
     new.account.email_verified = false;
     db.create_account(&new).await.unwrap();
     let uid = new.account.uid;
     let forgot = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&forgot).await.unwrap();
+    db.insert_password_forgot_token(&forgot).await.unwrap();
     let token = reset_token(&db, uid).await;
     let bystander = seeded(&db).await;
 

@@ -1,9 +1,10 @@
 //! Security events: record, list newest first, the known-IP query, and
 //! verification through `verify_email_code`.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, seeded};
 
@@ -25,7 +26,7 @@ fn event(
     }
 }
 
-pub async fn security_events_round_trip_newest_first(db: Arc<dyn Db>) {
+pub async fn security_events_round_trip_newest_first(db: Store) {
     let new = seeded(&db).await;
     let other = seeded(&db).await;
     let uid = new.account.uid;
@@ -72,7 +73,7 @@ pub async fn security_events_round_trip_newest_first(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn verified_event_from_ip_since_matches_exactly(db: Arc<dyn Db>) {
+pub async fn verified_event_from_ip_since_matches_exactly(db: Store) {
     let new = seeded(&db).await;
     let other = seeded(&db).await;
     let uid = new.account.uid;
@@ -113,7 +114,7 @@ pub async fn verified_event_from_ip_since_matches_exactly(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn security_event_verified_when_its_session_is_verified(db: Arc<dyn Db>) {
+pub async fn security_event_verified_when_its_session_is_verified(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let ip = fixtures::rand();

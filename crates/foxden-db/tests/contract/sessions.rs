@@ -1,8 +1,9 @@
 //! Session tokens and keyFetchTokens.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, is_duplicate, seeded};
 
@@ -21,7 +22,7 @@ where
     out
 }
 
-pub async fn sessions_round_trip_in_order(db: Arc<dyn Db>) {
+pub async fn sessions_round_trip_in_order(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let mut later = fixtures::session(uid, Some(fixtures::rand()));
@@ -46,7 +47,7 @@ pub async fn sessions_round_trip_in_order(db: Arc<dyn Db>) {
     }
 }
 
-pub async fn create_session_duplicate_writes_nothing(db: Arc<dyn Db>) {
+pub async fn create_session_duplicate_writes_nothing(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let mut again = fixtures::session(uid, None);
@@ -64,13 +65,13 @@ pub async fn create_session_duplicate_writes_nothing(db: Arc<dyn Db>) {
     assert_eq!(db.session(&s.core.id_hash).await.unwrap(), None);
 }
 
-pub async fn create_session_needs_the_account(db: Arc<dyn Db>) {
+pub async fn create_session_needs_the_account(db: Store) {
     let s = fixtures::session(fixtures::rand(), None);
     assert!(db.create_session(&s, &[]).await.is_err());
     assert_eq!(db.session(&s.core.id_hash).await.unwrap(), None);
 }
 
-pub async fn delete_session_takes_its_key_fetch_tokens(db: Arc<dyn Db>) {
+pub async fn delete_session_takes_its_key_fetch_tokens(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let tvid = fixtures::rand();
@@ -107,7 +108,7 @@ pub async fn delete_session_takes_its_key_fetch_tokens(db: Arc<dyn Db>) {
     assert!(db.account(&uid).await.unwrap().is_some());
 }
 
-pub async fn concurrent_session_deletes_have_one_winner(db: Arc<dyn Db>) {
+pub async fn concurrent_session_deletes_have_one_winner(db: Store) {
     let new = seeded(&db).await;
     let id = new.session.core.id_hash;
     let wins = race(8, || {
@@ -118,7 +119,7 @@ pub async fn concurrent_session_deletes_have_one_winner(db: Arc<dyn Db>) {
     assert_eq!(wins.iter().filter(|w| **w).count(), 1);
 }
 
-pub async fn touch_session_sets_last_access(db: Arc<dyn Db>) {
+pub async fn touch_session_sets_last_access(db: Store) {
     let new = seeded(&db).await;
     let id = new.session.core.id_hash;
     db.touch_session(&id, 1_900_000_000_000).await.unwrap();
@@ -134,7 +135,7 @@ pub async fn touch_session_sets_last_access(db: Arc<dyn Db>) {
     db.touch_session(&fixtures::rand(), 1).await.unwrap();
 }
 
-pub async fn reauth_replaces_verification_state(db: Arc<dyn Db>) {
+pub async fn reauth_replaces_verification_state(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let mut s = fixtures::session(uid, None);
@@ -149,7 +150,7 @@ pub async fn reauth_replaces_verification_state(db: Arc<dyn Db>) {
         must_verify: true,
     };
     let kf = fixtures::key_fetch(uid, Some(unverified.token_verification_id));
-    let done = db.reauth_session(
+    let done = db.reauth_with_key_fetch(
         &id,
         1_800_000_000_000,
         Some(&unverified),
@@ -171,7 +172,7 @@ pub async fn reauth_replaces_verification_state(db: Arc<dyn Db>) {
     v.verification_method = Some(VerificationMethod::Email);
     db.create_session(&v, &[]).await.unwrap();
     assert!(db
-        .reauth_session(&v.core.id_hash, 5, None, &[])
+        .reauth_with_key_fetch(&v.core.id_hash, 5, None, &[])
         .await
         .unwrap());
     let got = db.session(&v.core.id_hash).await.unwrap().unwrap();
@@ -183,23 +184,26 @@ pub async fn reauth_replaces_verification_state(db: Arc<dyn Db>) {
         token_verification_id: fixtures::rand(),
         must_verify: false,
     };
-    assert!(db.reauth_session(&id, 6, Some(&lax), &[]).await.unwrap());
+    assert!(db
+        .reauth_with_key_fetch(&id, 6, Some(&lax), &[])
+        .await
+        .unwrap());
     assert_eq!(
         db.session(&id).await.unwrap().unwrap().unverified,
         Some(lax)
     );
 }
 
-pub async fn reauth_of_missing_session_writes_nothing(db: Arc<dyn Db>) {
+pub async fn reauth_of_missing_session_writes_nothing(db: Store) {
     let new = seeded(&db).await;
     let kf = fixtures::key_fetch(new.account.uid, None);
     let missing = fixtures::rand();
-    let done = db.reauth_session(&missing, 1, None, std::slice::from_ref(&kf));
+    let done = db.reauth_with_key_fetch(&missing, 1, None, std::slice::from_ref(&kf));
     assert!(!done.await.unwrap());
     assert_eq!(db.key_fetch_token(&kf.core.id_hash).await.unwrap(), None);
 }
 
-pub async fn key_fetch_token_is_single_use(db: Arc<dyn Db>) {
+pub async fn key_fetch_token_is_single_use(db: Store) {
     let new = seeded(&db).await;
     let kf = fixtures::key_fetch(new.account.uid, None);
     db.create_session(
@@ -222,7 +226,7 @@ pub async fn key_fetch_token_is_single_use(db: Arc<dyn Db>) {
 
 /// Every write that changes a session shows in the next read, even right after
 /// a read of the same session (backends may cache session rows).
-pub async fn session_reads_follow_every_write(db: Arc<dyn Db>) {
+pub async fn session_reads_follow_every_write(db: Store) {
     let new = seeded(&db).await;
     let uid = new.account.uid;
     let tvid = fixtures::rand::<16>();
@@ -243,7 +247,7 @@ pub async fn session_reads_follow_every_write(db: Arc<dyn Db>) {
         must_verify: true,
     };
     assert!(db
-        .reauth_session(&id, 1_800_000_000_001, Some(&unverified), &[])
+        .reauth_with_key_fetch(&id, 1_800_000_000_001, Some(&unverified), &[])
         .await
         .unwrap());
     let after = read().await.unwrap();

@@ -1,19 +1,20 @@
 //! passwordChange, accountReset and passwordForgot tokens; pruning.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, is_duplicate, seeded};
 use crate::sessions::race;
 
 const KINDS: [PlainTokenKind; 2] = [PlainTokenKind::PasswordChange, PlainTokenKind::AccountReset];
 
-pub async fn plain_tokens_round_trip_and_are_single_use(db: Arc<dyn Db>) {
+pub async fn plain_tokens_round_trip_and_are_single_use(db: Store) {
     let uid = seeded(&db).await.account.uid;
     for kind in KINDS {
         let t = fixtures::core(uid, 1_700_000_000_000);
-        db.create_plain_token(kind, &t).await.unwrap();
+        db.insert_plain_token(kind, &t).await.unwrap();
         assert_eq!(
             db.plain_token(kind, &t.id_hash).await.unwrap().as_ref(),
             Some(&t)
@@ -36,34 +37,34 @@ pub async fn plain_tokens_round_trip_and_are_single_use(db: Arc<dyn Db>) {
     }
 }
 
-pub async fn account_reset_replaces_password_change_accumulates(db: Arc<dyn Db>) {
+pub async fn account_reset_replaces_password_change_accumulates(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let (r1, r2) = (fixtures::core(uid, 1), fixtures::core(uid, 2));
-    db.create_plain_token(PlainTokenKind::AccountReset, &r1)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &r1)
         .await
         .unwrap();
-    db.create_plain_token(PlainTokenKind::AccountReset, &r2)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &r2)
         .await
         .unwrap();
     let reset = |id| db.plain_token(PlainTokenKind::AccountReset, id);
     assert_eq!(reset(&r1.id_hash).await.unwrap(), None);
     assert_eq!(reset(&r2.id_hash).await.unwrap(), Some(r2.clone()));
     let (c1, c2) = (fixtures::core(uid, 1), fixtures::core(uid, 2));
-    db.create_plain_token(PlainTokenKind::PasswordChange, &c1)
+    db.insert_plain_token(PlainTokenKind::PasswordChange, &c1)
         .await
         .unwrap();
-    db.create_plain_token(PlainTokenKind::PasswordChange, &c2)
+    db.insert_plain_token(PlainTokenKind::PasswordChange, &c2)
         .await
         .unwrap();
     let change = |id| db.plain_token(PlainTokenKind::PasswordChange, id);
     assert_eq!(change(&c1.id_hash).await.unwrap(), Some(c1.clone()));
     assert_eq!(change(&c2.id_hash).await.unwrap(), Some(c2.clone()));
     assert!(is_duplicate(
-        db.create_plain_token(PlainTokenKind::PasswordChange, &c1)
+        db.insert_plain_token(PlainTokenKind::PasswordChange, &c1)
             .await
     ));
     assert!(db
-        .create_plain_token(
+        .insert_plain_token(
             PlainTokenKind::PasswordChange,
             &fixtures::core(fixtures::rand(), 1)
         )
@@ -71,10 +72,10 @@ pub async fn account_reset_replaces_password_change_accumulates(db: Arc<dyn Db>)
         .is_err());
 }
 
-pub async fn password_forgot_round_trip_and_replace(db: Arc<dyn Db>) {
+pub async fn password_forgot_round_trip_and_replace(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let f1 = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&f1).await.unwrap();
+    db.insert_password_forgot_token(&f1).await.unwrap();
     assert_eq!(
         db.password_forgot_token(&f1.core.id_hash)
             .await
@@ -83,7 +84,7 @@ pub async fn password_forgot_round_trip_and_replace(db: Arc<dyn Db>) {
         Some(&f1)
     );
     let f2 = fixtures::forgot(uid, 5);
-    db.create_password_forgot_token(&f2).await.unwrap();
+    db.insert_password_forgot_token(&f2).await.unwrap();
     assert_eq!(
         db.password_forgot_token(&f1.core.id_hash).await.unwrap(),
         None
@@ -115,10 +116,10 @@ pub async fn password_forgot_round_trip_and_replace(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn password_forgot_tries_count_down_to_deletion(db: Arc<dyn Db>) {
+pub async fn password_forgot_tries_count_down_to_deletion(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let f = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&f).await.unwrap();
+    db.insert_password_forgot_token(&f).await.unwrap();
     let id = f.core.id_hash;
     assert_eq!(db.spend_password_forgot_try(&id).await.unwrap(), Some(2));
     assert_eq!(
@@ -131,10 +132,10 @@ pub async fn password_forgot_tries_count_down_to_deletion(db: Arc<dyn Db>) {
     assert_eq!(db.spend_password_forgot_try(&id).await.unwrap(), None);
 }
 
-pub async fn concurrent_tries_are_counted_exactly(db: Arc<dyn Db>) {
+pub async fn concurrent_tries_are_counted_exactly(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let f = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&f).await.unwrap();
+    db.insert_password_forgot_token(&f).await.unwrap();
     let id = f.core.id_hash;
     let mut left = race(6, || {
         let db = db.clone();
@@ -146,14 +147,14 @@ pub async fn concurrent_tries_are_counted_exactly(db: Arc<dyn Db>) {
     assert_eq!(db.password_forgot_token(&id).await.unwrap(), None);
 }
 
-pub async fn exchange_forgot_for_reset_is_atomic(db: Arc<dyn Db>) {
+pub async fn exchange_forgot_for_reset_is_atomic(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let old_reset = fixtures::core(uid, 1);
-    db.create_plain_token(PlainTokenKind::AccountReset, &old_reset)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &old_reset)
         .await
         .unwrap();
     let f = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&f).await.unwrap();
+    db.insert_password_forgot_token(&f).await.unwrap();
     let reset = fixtures::core(uid, 2);
     assert!(db
         .exchange_forgot_for_reset(&f.core.id_hash, &reset)
@@ -180,10 +181,10 @@ pub async fn exchange_forgot_for_reset_is_atomic(db: Arc<dyn Db>) {
     assert_eq!(get(&reset.id_hash).await.unwrap(), Some(reset));
 }
 
-pub async fn concurrent_exchanges_have_one_winner(db: Arc<dyn Db>) {
+pub async fn concurrent_exchanges_have_one_winner(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let f = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&f).await.unwrap();
+    db.insert_password_forgot_token(&f).await.unwrap();
     let resets: Vec<TokenCore> = (0..6).map(|_| fixtures::core(uid, 1)).collect();
     let tasks: Vec<_> = resets
         .iter()
@@ -209,11 +210,11 @@ pub async fn concurrent_exchanges_have_one_winner(db: Arc<dyn Db>) {
     }
 }
 
-pub async fn exchange_for_another_account_writes_nothing(db: Arc<dyn Db>) {
+pub async fn exchange_for_another_account_writes_nothing(db: Store) {
     let uid = seeded(&db).await.account.uid;
     let other = seeded(&db).await.account.uid;
     let f = fixtures::forgot(uid, 3);
-    db.create_password_forgot_token(&f).await.unwrap();
+    db.insert_password_forgot_token(&f).await.unwrap();
     let wrong = fixtures::core(other, 1);
     assert!(db
         .exchange_forgot_for_reset(&f.core.id_hash, &wrong)
@@ -231,28 +232,28 @@ pub async fn exchange_for_another_account_writes_nothing(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn prune_expired_by_creation_time(db: Arc<dyn Db>) {
+pub async fn prune_expired_by_creation_time(db: Store) {
     let uid = seeded(&db).await.account.uid; // sign-up session created at 1_700_000_000_000
     let (old, new) = (1_000, 5_000_000_000_000);
     let mk = |t| fixtures::core(uid, t);
     let (change_old, change_new) = (mk(old), mk(new));
     for t in [&change_old, &change_new] {
-        db.create_plain_token(PlainTokenKind::PasswordChange, t)
+        db.insert_plain_token(PlainTokenKind::PasswordChange, t)
             .await
             .unwrap();
     }
     let reset_old = mk(old);
-    db.create_plain_token(PlainTokenKind::AccountReset, &reset_old)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &reset_old)
         .await
         .unwrap();
     let other = seeded(&db).await.account.uid;
     let reset_new = fixtures::core(other, new);
-    db.create_plain_token(PlainTokenKind::AccountReset, &reset_new)
+    db.insert_plain_token(PlainTokenKind::AccountReset, &reset_new)
         .await
         .unwrap();
     let mut forgot_old = fixtures::forgot(uid, 3);
     forgot_old.core.created_at = old;
-    db.create_password_forgot_token(&forgot_old).await.unwrap();
+    db.insert_password_forgot_token(&forgot_old).await.unwrap();
     let mut session_new = fixtures::session(uid, None);
     session_new.core.created_at = new;
     db.create_session(&session_new, &[]).await.unwrap();

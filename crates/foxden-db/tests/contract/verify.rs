@@ -1,15 +1,16 @@
 //! `verify_email_code`: session code, email code, both, neither.
 
-use std::sync::Arc;
-
+use foxden_db::ops::*;
 use foxden_db::*;
+
+use crate::flows::*;
 
 use crate::fixtures::{self, seeded};
 
 const NOW: Millis = 1_800_000_000_000;
 
 /// An account plus a login session (its own tvid) with two keyFetchTokens sharing it.
-async fn with_login(db: &Arc<dyn Db>) -> (NewAccount, SessionToken, Vec<KeyFetchToken>) {
+async fn with_login(db: &Store) -> (NewAccount, SessionToken, Vec<KeyFetchToken>) {
     let new = seeded(db).await;
     let uid = new.account.uid;
     let tvid = fixtures::rand();
@@ -22,12 +23,12 @@ async fn with_login(db: &Arc<dyn Db>) -> (NewAccount, SessionToken, Vec<KeyFetch
     (new, login, kfs)
 }
 
-async fn kf_tvid(db: &Arc<dyn Db>, kf: &KeyFetchToken) -> Option<[u8; 16]> {
+async fn kf_tvid(db: &Store, kf: &KeyFetchToken) -> Option<[u8; 16]> {
     let got = db.key_fetch_token(&kf.core.id_hash).await.unwrap().unwrap();
     got.token_verification_id
 }
 
-pub async fn verify_with_session_code(db: Arc<dyn Db>) {
+pub async fn verify_with_session_code(db: Store) {
     let (new, login, kfs) = with_login(&db).await;
     let uid = new.account.uid;
     let code = login.unverified.as_ref().unwrap().token_verification_id;
@@ -67,7 +68,7 @@ pub async fn verify_with_session_code(db: Arc<dyn Db>) {
     assert_eq!(again, CodeOutcome::default());
 }
 
-pub async fn verify_with_email_code_only(db: Arc<dyn Db>) {
+pub async fn verify_with_email_code_only(db: Store) {
     // Sessions whose ids differ from the emailCode (as after a login).
     let mut new = fixtures::signup();
     let other = fixtures::rand();
@@ -104,7 +105,7 @@ pub async fn verify_with_email_code_only(db: Arc<dyn Db>) {
     assert!(again.matched_email_code && !again.account_newly_verified && !again.session_verified);
 }
 
-pub async fn verify_with_signup_code_matches_both(db: Arc<dyn Db>) {
+pub async fn verify_with_signup_code_matches_both(db: Store) {
     let (new, login, kfs) = with_login(&db).await;
     let uid = new.account.uid;
     let out = db
@@ -143,7 +144,7 @@ pub async fn verify_with_signup_code_matches_both(db: Arc<dyn Db>) {
     assert!(kf_tvid(&db, &kfs[0]).await.is_some());
 }
 
-pub async fn verify_with_wrong_code_changes_nothing(db: Arc<dyn Db>) {
+pub async fn verify_with_wrong_code_changes_nothing(db: Store) {
     let (new, login, kfs) = with_login(&db).await;
     let uid = new.account.uid;
     let out = db
@@ -163,7 +164,7 @@ pub async fn verify_with_wrong_code_changes_nothing(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn verify_is_scoped_to_the_account(db: Arc<dyn Db>) {
+pub async fn verify_is_scoped_to_the_account(db: Store) {
     let (a, login_a, _) = with_login(&db).await;
     let b = seeded(&db).await;
     let code = login_a.unverified.as_ref().unwrap().token_verification_id;
@@ -196,7 +197,7 @@ pub async fn verify_is_scoped_to_the_account(db: Arc<dyn Db>) {
     );
 }
 
-pub async fn verify_session_on_verified_account(db: Arc<dyn Db>) {
+pub async fn verify_session_on_verified_account(db: Store) {
     let (new, login, _) = with_login(&db).await;
     let uid = new.account.uid;
     assert!(db.set_email_verified(&uid).await.unwrap());
@@ -213,7 +214,7 @@ pub async fn verify_session_on_verified_account(db: Arc<dyn Db>) {
     assert_eq!(out, expected);
 }
 
-pub async fn verify_key_fetch_only_code(db: Arc<dyn Db>) {
+pub async fn verify_key_fetch_only_code(db: Store) {
     // A keyFetchToken whose session is gone can still be confirmed by its id.
     let new = seeded(&db).await;
     let uid = new.account.uid;

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use foxden_db::ops::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
+use foxden_db::ops::*;
 use serde_json::{json, Value};
 
 use crate::auth::SessionAuth;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use foxden_crypto::token::TokenKind;
+use foxden_db::ops::*;
 use foxden_db::{SessionToken, Unverified, VerificationMethod};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -68,7 +69,7 @@ async fn duplicate(
         last_access_time: now_ms(),
         ..original.clone()
     };
-    state.db.create_session(&copy, &[]).await?;
+    state.db.insert_session(&copy).await?;
     let mut out = Map::new();
     out.insert("uid".into(), json!(hex::encode(copy.core.uid)));
     out.insert("sessionToken".into(), json!(minted.hex()));
@@ -196,15 +197,14 @@ async fn verify_code(
     if let Some(unverified) = &auth.token.unverified {
         // Confirms this session and the keyFetchTokens sharing its id (and, as
         // any matching code does, an unverified email).
-        state
-            .db
-            .verify_email_code(
-                &uid,
-                &unverified.token_verification_id,
-                VerificationMethod::Email2fa,
-                now,
-            )
-            .await?;
+        crate::service::link_code::apply_code(
+            &state.db,
+            &uid,
+            &unverified.token_verification_id,
+            VerificationMethod::Email2fa,
+            now,
+        )
+        .await?;
     }
     if !account.email_verified && state.db.set_email_verified(&uid).await? {
         tracing::info!(uid = %hex::encode(uid), "account email verified");

@@ -1,6 +1,7 @@
 //! How each token kind is loaded, expired and touched during authentication.
 
 use foxden_crypto::token::TokenKind;
+use foxden_db::ops::*;
 use foxden_db::{
     KeyFetchToken, PasswordForgotToken, PlainTokenKind, SessionToken, TokenCore, TokenIdHash,
 };

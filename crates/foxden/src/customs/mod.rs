@@ -24,6 +24,7 @@
 pub mod rules;
 
 use aws_lc_rs::hmac;
+use foxden_db::ops::*;
 use foxden_db::{RateWindow, Uid};
 
 use crate::clock::now_ms;

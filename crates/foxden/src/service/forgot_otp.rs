@@ -5,6 +5,7 @@
 //! passCode, which `/password/forgot/verify_code` then takes as usual. Wrong
 //! guesses are bounded by the rate limits of both actions.
 
+use foxden_db::ops::*;
 use foxden_db::{Account, OneTimeCodeKind};
 
 use super::one_time_code::{store_and_mail, CodeSpec, DIGITS};

@@ -2,7 +2,8 @@
 //! `verifyLogin`: a session's tokenVerificationId), taken by
 //! `/recovery_email/verify_code` and by the confirmation pages foxden serves.
 
-use foxden_db::{CodeOutcome, Uid, VerificationMethod};
+use foxden_db::ops::*;
+use foxden_db::{CodeOutcome, DbResult, Store, Uid, VerificationMethod};
 
 use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
@@ -11,6 +12,35 @@ use crate::extract::ClientIp;
 use crate::mail::Locale;
 use crate::service::verification::{self, LinkParams};
 use crate::state::AppState;
+
+/// Checks a 16-byte code (in the stored form the server seals codes to) against the
+/// account, in one transaction: the sessions and keyFetchTokens of `uid` waiting on it
+/// (tokenVerificationId) are confirmed with `method` at `now`, with the security
+/// events of those sessions, and if it is the account's emailCode (or confirmed
+/// anything) an unverified email is marked verified. Nothing matches an unknown account.
+pub async fn apply_code(
+    db: &Store,
+    uid: &Uid,
+    code: &[u8; 16],
+    method: VerificationMethod,
+    now: i64,
+) -> DbResult<CodeOutcome> {
+    let tx = db.begin().await?;
+    let Some(account) = tx.account(uid).await? else {
+        return Ok(CodeOutcome::default());
+    };
+    tx.verify_events_of_code(uid, code).await?;
+    let mut outcome = CodeOutcome {
+        session_verified: tx.confirm_tokens(uid, code, method, now).await?,
+        matched_email_code: foxden_crypto::ct_eq(&account.email_code, code),
+        account_newly_verified: false,
+    };
+    if outcome.matched() && !account.email_verified {
+        outcome.account_newly_verified = tx.set_email_verified(uid).await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
 
 /// A link code as the client (or the page's form) sends it.
 pub struct LinkCode<'a> {
@@ -36,15 +66,14 @@ pub async fn confirm(
     };
     let subject = Subject::email(ip, &account.email);
     customs::check(state, Action::RecoveryEmailVerifyCode, subject).await?;
-    let outcome = state
-        .db
-        .verify_email_code(
-            link.uid,
-            &state.codes.seal(link.code),
-            VerificationMethod::Email,
-            now_ms(),
-        )
-        .await?;
+    let outcome = apply_code(
+        &state.db,
+        link.uid,
+        &state.codes.seal(link.code),
+        VerificationMethod::Email,
+        now_ms(),
+    )
+    .await?;
     if !outcome.matched() {
         return Err(ApiError::InvalidVerificationCode);
     }

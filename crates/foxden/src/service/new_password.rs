@@ -3,8 +3,10 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::xor32;
+use foxden_db::ops::*;
 use foxden_db::{
-    KeyFetchToken, PasswordV2, SessionToken, Unverified, UserAgentInfo, VerificationMethod,
+    Credentials, KeyFetchToken, PasswordV2, PlainTokenKind, SessionToken, TokenIdHash, Uid,
+    Unverified, UserAgentInfo, VerificationMethod,
 };
 
 use super::signup::V2Credentials;
@@ -40,6 +42,34 @@ pub async fn new_password(
         auth_salt,
         verifier,
     })
+}
+
+/// A password change or reset, in one transaction: consumes the authorising token
+/// (false, and nothing written, if it is gone or belongs to another account), stores
+/// the new credentials, deletes every token of the account, then stores the
+/// caller's new session and its keyFetchTokens.
+pub async fn replace_credentials(
+    state: &AppState,
+    (kind, token_id_hash): (PlainTokenKind, &TokenIdHash),
+    uid: &Uid,
+    credentials: &Credentials,
+    new_session: Option<&SessionToken>,
+    key_fetch: &[KeyFetchToken],
+) -> ApiResult<bool> {
+    let tx = state.db.begin().await?;
+    if !tx.consume_plain_token(kind, token_id_hash, uid).await? {
+        return Ok(false);
+    }
+    tx.store_credentials(uid, credentials).await?;
+    tx.delete_tokens_of(uid).await?;
+    if let Some(session) = new_session {
+        tx.insert_session(session).await?;
+    }
+    for record in key_fetch {
+        tx.insert_key_fetch_token(record).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The stored form of new V2 credentials under `auth_salt` (one more scrypt).

@@ -4,6 +4,7 @@
 //! ([`super::code_keys`]); FxA keeps an unkeyed SHA-256, which a copy of the
 //! database alone would give up to an offline search.
 
+use foxden_db::ops::*;
 use foxden_db::{Account, OneTimeCode, OneTimeCodeKind};
 
 use super::verification::deliver;

@@ -4,9 +4,12 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::xor32;
-use foxden_db::{PasswordChange, VerificationMethod};
+use foxden_db::ops::*;
+use foxden_db::{PlainTokenKind, VerificationMethod};
 
-use super::new_password::{hash_v2, issue_session, new_password, NewPassword, SessionGrant};
+use super::new_password::{
+    hash_v2, issue_session, new_password, replace_credentials, NewPassword, SessionGrant,
+};
 use super::password::PasswordVersion;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
@@ -32,10 +35,15 @@ pub async fn start(state: &AppState, creds: Credentials, ip: &ClientIp) -> ApiRe
     let change = Minted::new(TokenKind::PasswordChange);
     let (kf_minted, kf_record) =
         key_fetch(state, account.uid, now, &account.ka, &matched.wrap_kb, None);
-    state
-        .db
-        .create_password_change(&change.core(state, account.uid, now), &kf_record)
-        .await?;
+    // The passwordChangeToken and its keyFetchToken: both or neither.
+    let tx = state.db.begin().await?;
+    tx.insert_plain_token(
+        PlainTokenKind::PasswordChange,
+        &change.core(state, account.uid, now),
+    )
+    .await?;
+    tx.insert_key_fetch_token(&kf_record).await?;
+    tx.commit().await?;
     let field = match matched.version {
         PasswordVersion::V1 => "keyFetchToken",
         PasswordVersion::V2 => "keyFetchToken2",
@@ -109,18 +117,24 @@ pub async fn finish(
             (Some(session), records, Some(issued))
         }
     };
-    let change = PasswordChange {
-        uid,
-        change_token_id_hash,
+    let credentials = foxden_db::Credentials {
         auth_salt,
         verify_hash: verifier.verify_hash,
         wrap_wrap_kb: xor32(&req.wrap_kb, &verifier.wrapwrap_key),
         v2,
         verifier_set_at: now,
-        new_session,
-        key_fetch: key_fetch_tokens,
+        reset_keys_changed_at: None,
     };
-    if !state.db.change_password(&change).await? {
+    let token = (PlainTokenKind::PasswordChange, &change_token_id_hash);
+    let replaced = replace_credentials(
+        state,
+        token,
+        &uid,
+        &credentials,
+        new_session.as_ref(),
+        &key_fetch_tokens,
+    );
+    if !replaced.await? {
         return Err(ApiError::InvalidToken);
     }
     tracing::info!(uid = %hex::encode(uid), "password changed");

@@ -5,9 +5,12 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::{random, xor32};
-use foxden_db::{AccountReset, PasswordForgotToken, Uid, VerificationMethod};
+use foxden_db::ops::*;
+use foxden_db::{Credentials, PasswordForgotToken, PlainTokenKind, Uid, VerificationMethod};
 
-use super::new_password::{hash_v2, issue_session, new_password, NewPassword, SessionGrant};
+use super::new_password::{
+    hash_v2, issue_session, new_password, replace_credentials, NewPassword, SessionGrant,
+};
 use super::signup::V2Credentials;
 use super::tokens::Minted;
 use super::verification::{ctx, LinkParams};
@@ -83,7 +86,7 @@ pub async fn issue_token(
         pass_code: state.codes.fresh(),
         tries: FORGOT_TRIES,
     };
-    state.db.create_password_forgot_token(&token).await?;
+    state.db.insert_password_forgot_token(&token).await?;
     Ok((minted, token))
 }
 
@@ -131,13 +134,21 @@ pub async fn verify_code(
     }
     let reset = Minted::new(TokenKind::AccountReset);
     let core = reset.core(state, token.core.uid, now);
-    if !state
-        .db
-        .exchange_forgot_for_reset(&token.core.id_hash, &core)
-        .await?
-    {
-        return Err(ApiError::InvalidToken);
+    // The passwordForgotToken is swapped for the accountResetToken: both or neither.
+    let tx = state.db.begin().await?;
+    match tx.take_password_forgot_token(&token.core.id_hash).await? {
+        None => return Err(ApiError::InvalidToken),
+        Some(uid) if uid != core.uid => {
+            return Err(foxden_db::DbError::Backend(
+                "accountReset token is for another account than the passwordForgot token".into(),
+            )
+            .into())
+        }
+        Some(_) => {}
     }
+    tx.insert_plain_token(PlainTokenKind::AccountReset, &core)
+        .await?;
+    tx.commit().await?;
     Ok(reset.hex())
 }
 
@@ -198,20 +209,25 @@ pub async fn reset_account(
     } else {
         (None, Vec::new(), None)
     };
-    let reset = AccountReset {
-        uid,
-        reset_token_id_hash,
+    let credentials = Credentials {
         auth_salt,
         verify_hash: verifier.verify_hash,
         wrap_wrap_kb,
         v2,
         verifier_set_at: now,
         // Both ways a new kB was chosen (by the server, or by the client with its wrapKb).
-        keys_changed_at: now,
-        new_session,
-        key_fetch: key_fetch_tokens,
+        reset_keys_changed_at: Some(now),
     };
-    if !state.db.reset_account(&reset).await? {
+    let token = (PlainTokenKind::AccountReset, &reset_token_id_hash);
+    let replaced = replace_credentials(
+        state,
+        token,
+        &uid,
+        &credentials,
+        new_session.as_ref(),
+        &key_fetch_tokens,
+    );
+    if !replaced.await? {
         return Err(ApiError::InvalidToken);
     }
     tracing::info!(uid = %hex::encode(uid), "account reset");

@@ -4,6 +4,7 @@
 //! the request.
 
 use aws_lc_rs::hmac;
+use foxden_db::ops::*;
 use foxden_db::{Millis, SecurityEvent, TokenIdHash, Uid};
 
 use crate::clock::now_ms;

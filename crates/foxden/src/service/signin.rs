@@ -2,6 +2,7 @@
 //! and the password check used by `/account/destroy`.
 
 use foxden_crypto::token::TokenKind;
+use foxden_db::ops::*;
 use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMethod};
 
 use super::password::{self, PasswordMatch, PasswordVersion};
@@ -251,7 +252,7 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         unverified.as_ref(),
         now,
     );
-    state.db.create_session(&session, &records).await?;
+    store_session(state, &session, &records).await?;
     // Mail when the sign-in must be confirmed now (or the account's email is unconfirmed).
     let to_confirm = unverified
         .as_ref()
@@ -375,13 +376,18 @@ pub async fn reauth(
     if let Some(u) = unverified.as_ref().filter(|u| u.must_verify) {
         send_confirmation_mail(state, &account, u, links, delivery).await?;
     }
-    if !state
-        .db
-        .reauth_session(&session.core.id_hash, now, unverified.as_ref(), &records)
+    // The new verification state and the keyFetchTokens issued with it: both or neither.
+    let tx = state.db.begin().await?;
+    if !tx
+        .reauth_session(&session.core.id_hash, now, unverified.as_ref())
         .await?
     {
         return Err(ApiError::InvalidToken);
     }
+    for record in &records {
+        tx.insert_key_fetch_token(record).await?;
+    }
+    tx.commit().await?;
     let updated = SessionToken {
         unverified,
         auth_at: now,
@@ -393,4 +399,18 @@ pub async fn reauth(
         auth_at_secs: now / 1000,
         verification: session_verification_by(&account, &updated, delivery),
     })
+}
+
+/// A session and the keyFetchTokens issued with it, in one transaction.
+async fn store_session(
+    state: &AppState,
+    session: &SessionToken,
+    key_fetch: &[KeyFetchToken],
+) -> foxden_db::DbResult<()> {
+    let tx = state.db.begin().await?;
+    tx.insert_session(session).await?;
+    for record in key_fetch {
+        tx.insert_key_fetch_token(record).await?;
+    }
+    tx.commit().await
 }

@@ -2,7 +2,10 @@
 
 use foxden_crypto::token::TokenKind;
 use foxden_crypto::{random, xor32};
-use foxden_db::{Account, DbError, NewAccount, PasswordV2, SessionToken, Unverified};
+use foxden_db::ops::*;
+use foxden_db::{
+    Account, DbError, DbResult, KeyFetchToken, PasswordV2, SessionToken, Uid, Unverified,
+};
 
 use super::password::PasswordPool;
 use super::security;
@@ -49,6 +52,28 @@ pub fn new_uid() -> [u8; 16] {
     uid[6] = (uid[6] & 0x0f) | 0x40;
     uid[8] = (uid[8] & 0x3f) | 0x80;
     uid
+}
+
+/// In one transaction: the unverified account with the same email goes (FxA
+/// recreates it), then the account, its session and keyFetchTokens are stored.
+/// `Err(Duplicate)` when the normalized email is taken.
+async fn store_new_account(
+    state: &AppState,
+    replace_uid: Option<&Uid>,
+    account: &Account,
+    session: &SessionToken,
+    key_fetch: &[KeyFetchToken],
+) -> DbResult<()> {
+    let tx = state.db.begin().await?;
+    if let Some(old) = replace_uid {
+        tx.delete_account(old).await?;
+    }
+    tx.insert_account(account).await?;
+    tx.insert_session(session).await?;
+    for record in key_fetch {
+        tx.insert_key_fetch_token(record).await?;
+    }
+    tx.commit().await
 }
 
 pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
@@ -140,13 +165,14 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
             key_fetch_tokens.push(record);
         }
     }
-    let new = NewAccount {
-        account,
-        session,
-        key_fetch: key_fetch_tokens,
-        replace_uid,
-    };
-    match state.db.create_account(&new).await {
+    let stored = store_new_account(
+        state,
+        replace_uid.as_ref(),
+        &account,
+        &session,
+        &key_fetch_tokens,
+    );
+    match stored.await {
         Ok(()) => {}
         Err(DbError::Duplicate) => {
             return Err(ApiError::AccountExists {
@@ -157,9 +183,9 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
     }
     tracing::info!(uid = %hex::encode(uid), "account created");
     let sent = if req.short_code {
-        send_account_short_code(state, &new.account, req.links.locale).await
+        send_account_short_code(state, &account, req.links.locale).await
     } else {
-        send_account_verification(state, &new.account, &req.links).await
+        send_account_verification(state, &account, &req.links).await
     };
     if let Err(err) = sent {
         // Nothing outlives the failed request: the account goes, and with it the
@@ -175,7 +201,7 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         name: security::ACCOUNT_CREATE,
         uid,
         ip: &req.ip,
-        token_id_hash: Some(new.session.core.id_hash),
+        token_id_hash: Some(session.core.id_hash),
         verified: false,
     };
     security::record(state, event).await;

@@ -4,6 +4,7 @@
 //! further confirmation; `/account/login/reject_unblock_code` ("this wasn't me")
 //! burns one.
 
+use foxden_db::ops::*;
 use foxden_db::{OneTimeCodeKind, Uid};
 
 use super::one_time_code::{store_and_mail, CodeSpec, BASE32};

@@ -107,6 +107,39 @@ async fn account_verify_marks_the_email_verified() {
     assert_eq!(r.body["verified"], true);
 }
 
+/// `foxden account verify` writes the server's SQLite file from another process
+/// while the server runs: the server's next request sees the confirmed session,
+/// although its session cache held the row from before.
+#[tokio::test]
+async fn account_verify_while_serving_is_seen_by_the_next_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let email = "live.verify@example.com";
+    let app = spawn_with(Options::in_dir(&data)).await;
+    let mut c = TestClient::v1(&app, email, "correct horse");
+    c.create(false).await.ok();
+    for _ in 0..2 {
+        // The second read is served from the session cache.
+        let r = c.session_get("/v1/recovery_email/status").await.ok();
+        assert_eq!(
+            (&r.body["emailVerified"], &r.body["verified"]),
+            (&false.into(), &false.into())
+        );
+    }
+
+    let mut cmd = foxden(tmp.path(), &data);
+    cmd.args(["account", "verify", email]);
+    let (out, stdout, stderr) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{stdout}{stderr}");
+
+    let r = c.session_get("/v1/recovery_email/status").await.ok();
+    assert_eq!(r.body["emailVerified"], true);
+    assert_eq!(r.body["verified"], true, "the session confirmed by the CLI");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn prune_removes_only_what_expired() {
     let tmp = tempfile::tempdir().unwrap();

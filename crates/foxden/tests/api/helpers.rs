@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use foxden::settings::{LogFormat, Settings};
+use foxden_db::ops::OneTimeCodes;
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::Value;
@@ -366,7 +367,7 @@ impl TestApp {
     }
 
     /// The server's database, opened alongside it (SQLite WAL allows that).
-    pub async fn database(&self) -> std::sync::Arc<dyn foxden_db::Db> {
+    pub async fn database(&self) -> foxden_db::Store {
         let url = foxden_db::sqlite_url_for(&self.data_dir);
         foxden_db::connect(&url).await.expect("open the database")
     }
@@ -388,6 +389,9 @@ pub struct PgSchema {
 impl PgSchema {
     pub async fn create() -> Option<Self> {
         let Ok(base) = std::env::var(PG_ENV) else {
+            // In CI a missing URL must not pass the PostgreSQL tests silently.
+            let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+            assert!(!ci, "CI=true but {PG_ENV} is not set");
             eprintln!("skipped: {PG_ENV} is not set");
             return None;
         };

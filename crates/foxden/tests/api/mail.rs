@@ -3,6 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use foxden_db::ops::{Accounts, Sessions};
 use serde_json::json;
 
 use crate::client::TestClient;

@@ -4,6 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use foxden_db::ops::Accounts;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 

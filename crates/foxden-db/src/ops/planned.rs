@@ -1,0 +1,18 @@
+//! The aggregates still to come, so that they grow beside the others instead of
+//! into them. Each will be one file in [`crate::ops`] with one trait of provided
+//! methods over [`crate::Conn`] (implemented for every connection and
+//! transaction), one migration, and its contract cases. No tables exist for them yet.
+//!
+//! * `Devices` (`devices` table, keyed by uid + device id; the session it belongs to,
+//!   name, type, push callback/keys, available commands): `register_device`,
+//!   `update_device`, `devices_of(uid)`, `device_of_session(id_hash)`,
+//!   `delete_device`; deleting a session deletes its device in the same transaction.
+//! * `OAuthClients` (registered clients: id, name, redirect URI, trusted, public,
+//!   hashed secret), `OAuthGrants` (authorization codes with PKCE challenge, scopes,
+//!   single use: `take_code`), `OAuthTokens` (access and refresh tokens by hash,
+//!   scopes, `revoke`, `tokens_of(uid)`; a password reset deletes them with
+//!   `delete_tokens_of`).
+//! * `Totp` (one row per uid: sealed secret, verified flag, `enable`, `verify`,
+//!   `delete`), with `RecoveryCodes` (keyed hashes, consumed once like one-time codes).
+//! * `RecoveryKeys` (one row per uid: recoveryKeyId, sealed recovery data,
+//!   `hint`; read by `/account/reset` with `recoveryKeyId`).
