@@ -255,6 +255,8 @@ impl Conn for Tx {
 }
 
 /// The transaction of one multi-statement operation (see [`Conn::scope`]).
+// Lives on the stack for one operation; boxing `Own` would add an allocation to each.
+#[allow(clippy::large_enum_variant)]
 pub enum Scope<'a> {
     /// The caller's transaction: the caller commits.
     Joined(&'a Tx),
