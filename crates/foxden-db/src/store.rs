@@ -54,6 +54,15 @@ pub trait Conn: Send + Sync {
         map: RowFn<T>,
     ) -> DbResult<Vec<T>>;
 
+    /// Runs a statement that changes or deletes the sessions `changed` names (so
+    /// cached copies are dropped once it commits); returns the rows it changed.
+    async fn exec_changing(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        changed: SessionKey,
+    ) -> DbResult<u64>;
+
     /// The transaction an operation of several statements runs in: the caller's
     /// when called on a [`Tx`], a new one when called on the [`Store`].
     async fn scope(&self) -> DbResult<Scope<'_>>;
@@ -133,7 +142,25 @@ impl From<PostgresDb> for Store {
 impl Conn for Store {
     async fn exec(&self, sql: &'static Sql, params: &[Value<'_>]) -> DbResult<u64> {
         match self {
-            Store::Sqlite(db) => db.write_one(sql, params, |c, sql, p| c.exec(sql, p)).await,
+            Store::Sqlite(db) => {
+                db.write_one(sql, params, None, |c, sql, p| c.exec(sql, p))
+                    .await
+            }
+            Store::Postgres(db) => db.exec(sql, params).await,
+        }
+    }
+
+    async fn exec_changing(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        changed: SessionKey,
+    ) -> DbResult<u64> {
+        match self {
+            Store::Sqlite(db) => {
+                db.write_one(sql, params, Some(changed), |c, sql, p| c.exec(sql, p))
+                    .await
+            }
             Store::Postgres(db) => db.exec(sql, params).await,
         }
     }
@@ -150,7 +177,7 @@ impl Conn for Store {
                     .await
             }
             Store::Sqlite(db) => {
-                db.write_one(sql, params, move |c, sql, p| c.query_opt(sql, p, map))
+                db.write_one(sql, params, None, move |c, sql, p| c.query_opt(sql, p, map))
                     .await
             }
             Store::Postgres(db) => db.query_opt(sql, params, map).await,
@@ -169,7 +196,7 @@ impl Conn for Store {
                     .await
             }
             Store::Sqlite(db) => {
-                db.write_one(sql, params, move |c, sql, p| c.query_all(sql, p, map))
+                db.write_one(sql, params, None, move |c, sql, p| c.query_all(sql, p, map))
                     .await
             }
             Store::Postgres(db) => db.query_all(sql, params, map).await,
@@ -247,6 +274,17 @@ impl Conn for Tx {
             TxInner::Sqlite(tx) => tx.run(|c| c.query_all(sql, params, map)),
             TxInner::Postgres(tx) => tx.query_all(sql, params, map).await,
         }
+    }
+
+    async fn exec_changing(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        changed: SessionKey,
+    ) -> DbResult<u64> {
+        let n = self.exec(sql, params).await?;
+        self.sessions_changed(changed);
+        Ok(n)
     }
 
     async fn scope(&self) -> DbResult<Scope<'_>> {

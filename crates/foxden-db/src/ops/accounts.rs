@@ -66,12 +66,10 @@ pub trait Accounts: Conn {
 
     /// Deletes the account and every token it owns. Returns false if there was none.
     async fn delete_account(&self, uid: &Uid) -> DbResult<bool> {
-        let tx = self.scope().await?;
-        let n = tx
-            .exec(sql!("DELETE FROM accounts WHERE uid = $1"), params![uid])
+        let sql = sql!("DELETE FROM accounts WHERE uid = $1");
+        let n = self
+            .exec_changing(sql, params![uid], SessionKey::Uid(*uid))
             .await?;
-        tx.sessions_changed(SessionKey::Uid(*uid));
-        tx.finish().await?;
         Ok(n > 0)
     }
 

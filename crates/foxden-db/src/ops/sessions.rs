@@ -90,11 +90,11 @@ pub trait Sessions: Conn {
 
     /// Records use of a session. Callers throttle this; storage just writes.
     async fn touch_session(&self, id_hash: &TokenIdHash, last_access_time: Millis) -> DbResult<()> {
-        let tx = self.scope().await?;
         let sql = sql!("UPDATE session_tokens SET last_access_time = $2 WHERE id_hash = $1");
-        tx.exec(sql, params![id_hash, last_access_time]).await?;
-        tx.sessions_changed(SessionKey::Id(*id_hash));
-        tx.finish().await
+        let p = params![id_hash, last_access_time];
+        self.exec_changing(sql, p, SessionKey::Id(*id_hash))
+            .await
+            .map(drop)
     }
 
     /// After a password re-check: sets `auth_at` and replaces the verification state.
@@ -121,12 +121,8 @@ pub trait Sessions: Conn {
         };
         let tvid = unverified.map(|u| &u.token_verification_id);
         let must_verify = unverified.is_some_and(|u| u.must_verify);
-        let tx = self.scope().await?;
-        let n = tx
-            .exec(sql, params![id_hash, auth_at, tvid, must_verify])
-            .await?;
-        tx.sessions_changed(SessionKey::Id(*id_hash));
-        tx.finish().await?;
+        let p = params![id_hash, auth_at, tvid, must_verify];
+        let n = self.exec_changing(sql, p, SessionKey::Id(*id_hash)).await?;
         Ok(n > 0)
     }
 

@@ -193,11 +193,13 @@ impl SqliteDb {
         Ok(SqliteTx::new(writer, self.clone()))
     }
 
-    /// Runs one statement outside a transaction (it commits on its own) on the writer.
+    /// Runs one statement outside a transaction (it commits on its own) on the
+    /// writer, then drops the cached sessions `changed` names.
     pub(crate) async fn write_one<T, F>(
         &self,
         sql: &'static Sql,
         params: &[Value<'_>],
+        changed: Option<SessionKey>,
         f: F,
     ) -> DbResult<T>
     where
@@ -209,7 +211,7 @@ impl SqliteDb {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let out = f(&writer.conn, sql, &params);
-            db.after_commit(&mut writer, &[]);
+            db.after_commit(&mut writer, changed.as_slice());
             out
         })
         .await
