@@ -171,6 +171,7 @@ impl<'a> Value<'a> {
         match v {
             V::Null => Value::Null,
             V::Integer(i) => Value::Int(*i),
+            // Never produced: no statement of ours binds a REAL.
             V::Real(_) => Value::Null,
             V::Blob(b) => Value::Bytes(b),
             V::Text(s) => Value::Text(s),

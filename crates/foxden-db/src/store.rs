@@ -37,8 +37,8 @@ pub trait Conn: Send + Sync {
     /// Runs a statement; returns the number of rows it changed.
     async fn exec(&self, sql: &'static Sql, params: &[Value<'_>]) -> DbResult<u64>;
 
-    /// Runs a statement that yields at most one row (more is an error on neither
-    /// backend: the first row is taken).
+    /// Runs a statement and maps its first row, if any (the statement still runs to
+    /// completion, so an `UPDATE … RETURNING` changes every row it matches).
     async fn query_opt<T: Send + 'static>(
         &self,
         sql: &'static Sql,
