@@ -71,12 +71,15 @@ pub(crate) struct PgTx {
 }
 
 impl PgTx {
+    /// The handle exists before `BEGIN` is sent: a caller that stops waiting drops
+    /// it, which rolls back, so the connection never goes back with a transaction open.
     pub(super) async fn begin(client: Object) -> DbResult<Self> {
-        client.batch_execute("BEGIN").await.map_err(pg_err)?;
-        Ok(Self {
+        let tx = Self {
             client: Some(client),
             failed: AtomicBool::new(false),
-        })
+        };
+        tx.client()?.batch_execute("BEGIN").await.map_err(pg_err)?;
+        Ok(tx)
     }
 
     fn client(&self) -> DbResult<&Object> {
@@ -122,8 +125,11 @@ impl PgTx {
                 "transaction not committed: one of its statements failed".into(),
             ));
         }
+        // The client stays in `self` until COMMIT is answered: a caller that stops
+        // waiting drops `self`, whose rollback is harmless after a COMMIT went through.
+        let done = self.client()?.batch_execute("COMMIT").await;
         let client = self.client.take().expect("present until commit or drop");
-        match client.batch_execute("COMMIT").await {
+        match done {
             Ok(()) => Ok(()),
             Err(e) => {
                 // Unknown state: do not hand this connection to anyone else.

@@ -178,19 +178,26 @@ impl SqliteDb {
             .map_err(join_err)?
     }
 
-    /// Takes the writer and opens an `IMMEDIATE` transaction on it.
+    /// Takes the writer and opens an `IMMEDIATE` transaction on it. The handle is
+    /// made on the blocking thread: if the caller stops waiting, it is dropped there,
+    /// which rolls back, so the writer never goes back with a transaction open.
     pub(crate) async fn begin(&self) -> DbResult<SqliteTx> {
         let writer = self.writer.clone().lock_owned().await;
-        let writer = tokio::task::spawn_blocking(move || {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            if !writer.conn.is_autocommit() {
+                // Defensive: a transaction left open can only be a bug; never build on it.
+                tracing::warn!("sqlite writer had a transaction open; rolling it back");
+                writer.conn.execute_batch("ROLLBACK").map_err(sql_err)?;
+            }
             writer
                 .conn
                 .execute_batch("BEGIN IMMEDIATE")
                 .map_err(sql_err)?;
-            Ok::<_, DbError>(writer)
+            Ok::<_, DbError>(SqliteTx::new(writer, db))
         })
         .await
-        .map_err(join_err)??;
-        Ok(SqliteTx::new(writer, self.clone()))
+        .map_err(join_err)?
     }
 
     /// Runs one statement outside a transaction (it commits on its own) on the
