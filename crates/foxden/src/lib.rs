@@ -20,6 +20,7 @@ pub mod serve;
 pub mod service;
 pub mod settings;
 pub mod state;
+pub mod user_agent;
 pub mod validate;
 
 use std::sync::Arc;

@@ -17,6 +17,7 @@ use crate::service::signup::{self, SignUp, V2Credentials};
 use crate::service::unblock;
 use crate::service::verification::{Delivery, LinkParams};
 use crate::state::AppState;
+use crate::user_agent::UserAgent;
 use crate::validate::{Alnum, Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
 
 pub fn routes() -> Router<AppState> {
@@ -138,6 +139,7 @@ async fn create(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
+    UserAgent(user_agent): UserAgent,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Json<Value>> {
@@ -161,7 +163,7 @@ async fn create(
             v2,
             keys: query.keys,
             links,
-            user_agent: Default::default(),
+            user_agent,
             short_code,
             ip,
         },
@@ -246,6 +248,7 @@ async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
+    UserAgent(user_agent): UserAgent,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
@@ -265,7 +268,7 @@ async fn login(
             creds,
             keys: query.keys,
             links,
-            user_agent: Default::default(),
+            user_agent,
             delivery: parts.delivery,
             ip,
             unblock_code: parts.unblock_code,
