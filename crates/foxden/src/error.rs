@@ -378,3 +378,61 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    async fn body_text(err: ApiError) -> (u16, String) {
+        let response = err.into_response();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn causes_are_kept_for_logs_and_kept_out_of_bodies() {
+        let storage = ApiError::backend(std::io::Error::other("disk on fire"));
+        assert_eq!(
+            storage.source().map(|c| c.to_string()).as_deref(),
+            Some("disk on fire")
+        );
+        assert!(storage.to_string().contains("disk on fire"));
+        let (status, body) = body_text(storage).await;
+        assert_eq!(status, 500);
+        assert!(
+            body.contains("\"errno\":203") && !body.contains("disk"),
+            "{body}"
+        );
+
+        let mail = ApiError::mail(crate::mail::MailError::Transport("550 no such user".into()));
+        assert!(mail.source().is_some_and(|c| c.to_string().contains("550")));
+        let (status, body) = body_text(mail).await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("\"errno\":151") && !body.contains("550"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_table_gives_status_errno_and_extras() {
+        let (status, body) = body_text(ApiError::TooManyRequests {
+            retry_after: 30,
+            unblock: true,
+        })
+        .await;
+        assert_eq!(status, 429);
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["errno"], 114);
+        assert_eq!(body["retryAfter"], 30);
+        assert_eq!(body["verificationMethod"], "email-captcha");
+        let answer = ApiError::UnknownAccount { email: None }.answer();
+        assert_eq!((answer.errno, answer.status.as_u16()), (102, 400));
+        assert!(answer.extras.is_empty());
+    }
+}
