@@ -57,13 +57,13 @@ pub async fn send_code(
         &state.codes.open(&token.pass_code),
         &ctx(state, links),
     );
-    if state.mailer.send(mail).await.is_err() {
+    if let Err(err) = state.mailer.send(mail).await {
         // The client never learns this token: leave none behind.
         state
             .db
             .delete_password_forgot_token(&token.core.id_hash)
             .await?;
-        return Err(ApiError::FailedToSendEmail);
+        return Err(ApiError::mail(err));
     }
     tracing::info!(uid = %hex::encode(account.uid), "password reset code sent");
     Ok(ForgotIssued {
@@ -105,11 +105,7 @@ pub async fn resend_code(
         &state.codes.open(&token.pass_code),
         &ctx(state, links),
     );
-    state
-        .mailer
-        .send(mail)
-        .await
-        .map_err(|_| ApiError::FailedToSendEmail)?;
+    state.mailer.send(mail).await.map_err(ApiError::mail)?;
     Ok(forgot_ttl_secs(token, now_ms()))
 }
 

@@ -198,9 +198,5 @@ pub async fn notify_post_verify(state: &AppState, account: &Account, params: &Li
 
 /// Hands a mail that the request depends on to the mailer; failure is errno 151.
 pub(crate) async fn deliver(state: &AppState, mail: crate::mail::Mail) -> ApiResult<()> {
-    state
-        .mailer
-        .send(mail)
-        .await
-        .map_err(|_| ApiError::FailedToSendEmail)
+    state.mailer.send(mail).await.map_err(ApiError::mail)
 }
