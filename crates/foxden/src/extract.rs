@@ -94,11 +94,29 @@ pub fn validation_error<E: std::fmt::Display>(
         };
         return ApiError::MissingParameter { origin, param };
     }
+    // A key the route does not take (hapi/Joi: `"x" is not allowed`, errno 107 naming it).
+    if let Some(field) = unknown_field_name(&message) {
+        // serde_path_to_error's path already ends at the unknown key.
+        let key = if path == "." || path.is_empty() {
+            field.to_string()
+        } else {
+            path
+        };
+        return ApiError::InvalidParameter {
+            origin,
+            keys: vec![key],
+        };
+    }
     let key = if path == "." { String::new() } else { path };
     ApiError::InvalidParameter {
         origin,
         keys: if key.is_empty() { vec![] } else { vec![key] },
     }
+}
+
+fn unknown_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
 }
 
 fn missing_field_name(message: &str) -> Option<&str> {
@@ -225,6 +243,18 @@ mod tests {
     }
 
     #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        #[serde(rename = "authPW")]
+        auth_pw: Hex<32>,
+    }
+
+    fn unreachable_body() -> Body {
+        panic!("a body with an unknown key parsed")
+    }
+
+    #[derive(Deserialize, Debug)]
     #[allow(dead_code)]
     struct Inner {
         flow_id: Hex<32>,
@@ -338,6 +368,12 @@ mod tests {
         assert_eq!(errno(parse_json(b"[]")), (107, String::new()));
         assert!(
             parse_json::<Body>(format!("{{\"authPW\":\"{good}\",\"extra\":1}}").as_bytes()).is_ok()
+        );
+        let strict = format!("{{\"authPW\":\"{good}\",\"extra\":1}}");
+        assert_eq!(
+            errno(parse_json::<Strict>(strict.as_bytes()).map(|_| unreachable_body())),
+            (107, "extra".into()),
+            "an unknown key is 107 naming it"
         );
     }
 }

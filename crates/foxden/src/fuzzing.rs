@@ -9,7 +9,9 @@ use foxden_crypto::token::TokenKind;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::api::{account, browserid, emails, password, session, MailRequest};
+use crate::api::{
+    account, account_status, browserid, emails, password, password_forgot, session, MailRequest,
+};
 use crate::auth::Presented;
 use crate::error::ApiError;
 use crate::extract::parse_json;
@@ -47,9 +49,12 @@ pub const ROUTE_BODIES: &[(&str, BodyCheck)] = &[
         "/account/login/reject_unblock_code",
         body::<account::RejectUnblockBody>,
     ),
-    ("/account/status", body::<account::EmailBody>),
-    ("/account/credentials/status", body::<account::EmailBody>),
-    ("/account/destroy", body::<account::DestroyBody>),
+    ("/account/status", body::<account_status::StatusBody>),
+    (
+        "/account/credentials/status",
+        body::<account_status::EmailBody>,
+    ),
+    ("/account/destroy", body::<account_status::DestroyBody>),
     (
         "/recovery_email/verify_code",
         body::<emails::VerifyCodeBody>,
@@ -61,12 +66,15 @@ pub const ROUTE_BODIES: &[(&str, BodyCheck)] = &[
     ("/password/forgot/resend_code", body::<MailRequest>),
     (
         "/password/forgot/verify_code",
-        body::<password::VerifyCodeBody>,
+        body::<password_forgot::VerifyCodeBody>,
     ),
-    ("/password/forgot/send_otp", body::<password::SendOtpBody>),
+    (
+        "/password/forgot/send_otp",
+        body::<password_forgot::SendOtpBody>,
+    ),
     (
         "/password/forgot/verify_otp",
-        body::<password::VerifyOtpBody>,
+        body::<password_forgot::VerifyOtpBody>,
     ),
     ("/account/reset", body::<password::ResetBody>),
     ("/session/duplicate", body::<session::DuplicateBody>),

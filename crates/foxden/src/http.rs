@@ -23,13 +23,17 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 static TIMESTAMP: HeaderName = HeaderName::from_static("timestamp");
 
 pub fn router(state: AppState) -> Router {
-    let v1 = api::v1_routes()
+    let routes = crate::openapi::routes();
+    let document = crate::openapi::document_routes(&routes.document);
+    let v1 = routes
+        .v1
+        .merge(document.clone())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/v1", v1)
-        .merge(api::ops::routes())
-        .merge(api::browserid::root_routes())
+        .merge(routes.root)
+        .merge(document)
         .merge(crate::pages::routes(&state.settings))
         .route("/", axum::routing::get(root))
         .fallback(not_found)
@@ -58,7 +62,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::map_response(add_timestamp))
 }
 
-async fn root() -> axum::Json<serde_json::Value> {
+async fn root() -> axum::Json<api::ops::VersionResponse> {
     axum::Json(api::ops::version_info())
 }
 

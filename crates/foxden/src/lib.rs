@@ -13,6 +13,7 @@ pub mod files;
 pub mod fuzzing;
 mod http;
 pub mod mail;
+pub mod openapi;
 pub mod pages;
 pub mod prune;
 pub mod relative_time;

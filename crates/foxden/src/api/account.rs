@@ -1,49 +1,40 @@
-//! `/account/*`: create, login, keys, status, credentials status, destroy.
+//! `/account/create`, `/account/login` and its unblock codes; the rest of
+//! `/account/*` is in [`super::account_status`].
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use foxden_db::ops::*;
+use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::MailRequest;
-use crate::auth::{KeyFetchAuth, SessionAuth};
+use super::{Empty, MailRequest};
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
+use crate::service::password::PasswordVersion;
 use crate::service::signin::{self, Credentials, SignIn};
 use crate::service::signup::{self, SignUp, V2Credentials};
 use crate::service::unblock;
-use crate::service::verification::{Delivery, LinkParams};
+use crate::service::verification::{Delivery, LinkParams, SessionVerification};
 use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{Alnum, Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/account/create", post(create))
-        .route("/account/login", post(login))
-        .route("/account/login/send_unblock_code", post(send_unblock_code))
-        .route(
-            "/account/login/reject_unblock_code",
-            post(reject_unblock_code),
-        )
-        .route("/account/keys", get(keys))
-        .route("/account/status", get(status_by_uid).post(status_by_email))
-        .route("/account/credentials/status", post(credentials_status))
-        .route("/account/destroy", post(destroy))
-        .route("/account/unlock/resend_code", post(gone))
-        .route("/account/unlock/verify_code", post(gone))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(login))
+        .routes(routes!(send_unblock_code))
+        .routes(routes!(reject_unblock_code))
 }
 
-async fn gone() -> ApiError {
-    ApiError::Gone
-}
-
-#[derive(Deserialize, Default)]
+/// `?keys=&service=&verificationMethod=` of create, login and reauth.
+#[derive(Deserialize, Default, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct KeysQuery {
     #[serde(default)]
     pub keys: bool,
@@ -51,8 +42,18 @@ pub struct KeysQuery {
     pub verification_method: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// `?keys=&service=` of create (it takes no `verificationMethod` in the query).
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct CreateQuery {
+    #[serde(default)]
+    pub keys: bool,
+    pub service: Option<Service>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct CreateBody {
     email: Email,
     #[serde(rename = "authPW")]
@@ -69,7 +70,28 @@ pub(crate) struct CreateBody {
     #[serde(rename = "preVerified")]
     _pre_verified: Option<bool>,
     #[serde(rename = "metricsContext")]
+    #[schema(value_type = Option<Object>)]
     _metrics_context: Option<Value>,
+    #[serde(rename = "style")]
+    _style: Option<Bounded<16>>,
+    #[serde(rename = "atLeast18AtReg")]
+    _at_least_18_at_reg: Option<bool>,
+}
+
+/// `/account/create`'s answer (fields in the order serde_json's map wrote them).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CreateResponse {
+    auth_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token_version2: Option<String>,
+    session_token: String,
+    uid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    verification_method: Option<&'static str>,
 }
 
 fn link_params(
@@ -136,14 +158,17 @@ fn delivery_for(method: Option<RequestedVerification>) -> ApiResult<Delivery> {
     Delivery::from_requested(method).ok_or(ApiError::FeatureNotEnabled)
 }
 
+#[utoipa::path(post, path = "/account/create", tag = "Account",
+    params(CreateQuery), request_body = CreateBody,
+    responses((status = 200, body = CreateResponse), (status = 400, response = super::ErrorResponse)))]
 async fn create(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
     UserAgent(user_agent): UserAgent,
-    ApiQuery(query): ApiQuery<KeysQuery>,
+    ApiQuery(query): ApiQuery<CreateQuery>,
     ApiJson(body): ApiJson<CreateBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CreateResponse>> {
     let v2 = v2_group(&body)?;
     customs::check(
         &state,
@@ -170,24 +195,18 @@ async fn create(
         },
     )
     .await?;
-    let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(done.uid)));
-    out.insert("sessionToken".into(), json!(done.session_token));
-    if let Some(token) = done.key_fetch_token {
-        out.insert("keyFetchToken".into(), json!(token));
-    }
-    if let Some(token) = done.key_fetch_token_v2 {
-        out.insert("keyFetchTokenVersion2".into(), json!(token));
-    }
-    out.insert("authAt".into(), json!(done.auth_at_secs));
-    if let Some(method) = body.verification_method {
-        out.insert("verificationMethod".into(), json!(method.as_str()));
-    }
-    Ok(Json(Value::Object(out)))
+    Ok(Json(CreateResponse {
+        auth_at: done.auth_at_secs,
+        key_fetch_token: done.key_fetch_token,
+        key_fetch_token_version2: done.key_fetch_token_v2,
+        session_token: done.session_token,
+        uid: hex::encode(done.uid),
+        verification_method: body.verification_method.map(RequestedVerification::as_str),
+    }))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginBody {
     email: Email,
     #[serde(rename = "authPW")]
@@ -202,6 +221,7 @@ pub struct LoginBody {
     #[serde(rename = "originalLoginEmail")]
     _original_login_email: Option<Email>,
     #[serde(rename = "metricsContext")]
+    #[schema(value_type = Option<Object>)]
     _metrics_context: Option<Value>,
 }
 
@@ -245,6 +265,10 @@ impl LoginBody {
     }
 }
 
+#[utoipa::path(post, path = "/account/login", tag = "Account",
+    params(KeysQuery), request_body = LoginBody,
+    responses((status = 200, body = SignedInResponse), (status = 400, response = super::ErrorResponse),
+        (status = 422, response = super::ErrorResponse)))]
 async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -252,7 +276,7 @@ async fn login(
     UserAgent(user_agent): UserAgent,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<LoginBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SignedInResponse>> {
     let mut parts = body.into_parts(&query);
     parts.links.locale = locale;
     if parts.wants_unbuilt_feature {
@@ -276,179 +300,95 @@ async fn login(
         },
     )
     .await?;
-    Ok(signed_in_response(
+    Ok(Json(SignedInResponse::new(
         done.uid,
         Some(done.session_token),
         done.key_fetch,
         done.auth_at_secs,
-        &done.verification,
-    ))
+        done.verification,
+    )))
 }
 
+#[utoipa::path(post, path = "/account/login/send_unblock_code", tag = "Account",
+    request_body = MailRequest,
+    responses((status = 200, body = Empty), (status = 400, response = super::ErrorResponse)))]
 async fn send_unblock_code(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
     ApiJson(body): ApiJson<MailRequest>,
-) -> ApiResult<Json<Value>> {
-    let links = body.links(locale);
-    unblock::send(&state, &body.email, &ip, &links).await?;
-    Ok(Json(json!({})))
+) -> ApiResult<Json<Empty>> {
+    let subject = Subject::email(&ip, body.email.as_str());
+    customs::check(&state, Action::SendUnblockCode, subject).await?;
+    let links = body.links(None, locale);
+    unblock::send(&state, &body.email, &links).await?;
+    Ok(Json(Empty {}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct RejectUnblockBody {
     uid: Hex<16>,
     unblock_code: Alnum<8>,
 }
 
+#[utoipa::path(post, path = "/account/login/reject_unblock_code", tag = "Account",
+    request_body = RejectUnblockBody,
+    responses((status = 200, body = Empty), (status = 400, response = super::ErrorResponse)))]
 async fn reject_unblock_code(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RejectUnblockBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     unblock::reject(&state, &body.uid.0, &body.unblock_code.0).await?;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
-/// The body `/account/login` and `/session/reauth` answer with.
-pub fn signed_in_response(
-    uid: [u8; 16],
-    session_token: Option<String>,
-    key_fetch: Option<(&'static str, String)>,
-    auth_at_secs: i64,
-    verification: &crate::service::verification::SessionVerification,
-) -> Json<Value> {
-    let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(uid)));
-    if let Some(token) = session_token {
-        out.insert("sessionToken".into(), json!(token));
-    }
-    if let Some((field, token)) = key_fetch {
-        out.insert(field.into(), json!(token));
-    }
-    out.insert("authAt".into(), json!(auth_at_secs));
-    out.insert("metricsEnabled".into(), json!(true));
-    merge(&mut out, verification);
-    Json(Value::Object(out))
-}
-
-/// Adds a serializable struct's fields to a JSON object.
-pub fn merge<T: Serialize>(out: &mut Map<String, Value>, extra: &T) {
-    if let Ok(Value::Object(fields)) = serde_json::to_value(extra) {
-        out.extend(fields);
-    }
-}
-
-async fn keys(State(state): State<AppState>, auth: KeyFetchAuth) -> ApiResult<Json<Value>> {
-    let token = auth.token;
-    let account = state.token_account(&token.core.uid).await?;
-    if !account.email_verified || token.token_verification_id.is_some() {
-        return Err(ApiError::UnverifiedAccount);
-    }
-    if !state.db.delete_key_fetch_token(&token.core.id_hash).await? {
-        return Err(ApiError::InvalidToken);
-    }
-    Ok(Json(json!({ "bundle": hex::encode(&token.key_bundle) })))
-}
-
-#[derive(Deserialize)]
-struct UidQuery {
-    uid: Option<Hex<16>>,
-}
-
-async fn status_by_uid(
-    State(state): State<AppState>,
-    session: Option<SessionAuth>,
-    ApiQuery(query): ApiQuery<UidQuery>,
-) -> ApiResult<Json<Value>> {
-    if let Some(session) = session {
-        let account = state.token_account(&session.token.core.uid).await?;
-        let mut out = json!({ "exists": true });
-        if let Some(locale) = account.locale {
-            out["locale"] = json!(locale);
-        }
-        return Ok(Json(out));
-    }
-    let uid = query.uid.ok_or(ApiError::MissingParameter {
-        origin: Source::Query,
-        param: "uid".into(),
-    })?;
-    let exists = state.db.account(&uid.0).await?.is_some();
-    Ok(Json(json!({ "exists": exists })))
-}
-
-#[derive(Deserialize)]
+/// The body `/account/login` and `/session/reauth` answer with (fields in
+/// the order serde_json's map wrote them).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct EmailBody {
-    email: Email,
-    #[serde(default)]
-    third_party_auth_status: bool,
-    #[serde(rename = "checkDomain")]
-    _check_domain: Option<Value>,
+pub struct SignedInResponse {
+    auth_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token_version2: Option<String>,
+    metrics_enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
+    uid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    verification_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    verification_reason: Option<&'static str>,
+    verified: bool,
 }
 
-async fn status_by_email(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    ApiJson(body): ApiJson<EmailBody>,
-) -> ApiResult<Json<Value>> {
-    let subject = Subject::email(&ip, body.email.as_str());
-    customs::check(&state, Action::AccountStatusCheck, subject).await?;
-    let account = state.db.account_by_email(&body.email.normalized()).await?;
-    let mut out = json!({ "exists": account.is_some() });
-    if body.third_party_auth_status {
-        out["hasLinkedAccount"] = json!(false);
-        out["hasPassword"] = json!(account.as_ref().is_some_and(|a| a.verifier_set_at > 0));
-    }
-    Ok(Json(out))
-}
-
-async fn credentials_status(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    ApiJson(body): ApiJson<EmailBody>,
-) -> ApiResult<Json<Value>> {
-    let subject = Subject::email(&ip, body.email.as_str());
-    customs::check(&state, Action::GetCredentialsStatus, subject).await?;
-    let account = state.account_named(&body.email).await?;
-    if account.disabled_at.is_some() || account.verifier_set_at <= 0 {
-        return Err(ApiError::CannotLoginWithEmail);
-    }
-    let mut out = json!({
-        "currentVersion": if account.v2.is_some() { "v2" } else { "v1" },
-        "upgradeNeeded": account.v2.is_none(),
-    });
-    if let Some(v2) = &account.v2 {
-        out["clientSalt"] = json!(v2.client_salt);
-    }
-    Ok(Json(out))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct DestroyBody {
-    email: Email,
-    #[serde(rename = "authPW")]
-    auth_pw: Hex<32>,
-}
-
-async fn destroy(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    session: Option<SessionAuth>,
-    ApiJson(body): ApiJson<DestroyBody>,
-) -> ApiResult<Json<Value>> {
-    let creds = Credentials {
-        email: body.email,
-        auth_pw: body.auth_pw.0,
-    };
-    let (account, _) = signin::authenticate(&state, &creds, Action::AccountDestroy, &ip).await?;
-    if let Some(session) = &session {
-        if session.token.core.uid != account.uid {
-            return Err(ApiError::InvalidToken);
+impl SignedInResponse {
+    pub fn new(
+        uid: [u8; 16],
+        session_token: Option<String>,
+        key_fetch: Option<(PasswordVersion, String)>,
+        auth_at_secs: i64,
+        verification: SessionVerification,
+    ) -> Self {
+        let (key_fetch_token, key_fetch_token_version2) = match key_fetch {
+            None => (None, None),
+            Some((PasswordVersion::V1, token)) => (Some(token), None),
+            Some((PasswordVersion::V2, token)) => (None, Some(token)),
+        };
+        SignedInResponse {
+            auth_at: auth_at_secs,
+            key_fetch_token,
+            key_fetch_token_version2,
+            metrics_enabled: true,
+            session_token,
+            uid: hex::encode(uid),
+            verification_method: verification.verification_method,
+            verification_reason: verification.verification_reason,
+            verified: verification.verified,
         }
     }
-    state.db.delete_account(&account.uid).await?;
-    tracing::info!(uid = %hex::encode(account.uid), "account destroyed");
-    Ok(Json(json!({})))
 }

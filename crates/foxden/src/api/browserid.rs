@@ -4,12 +4,14 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use foxden_db::SessionToken;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::Authed;
 use crate::clock::now_ms;
@@ -22,29 +24,56 @@ const MAX_DURATION_MS: i64 = 24 * 60 * 60 * 1000;
 const NONEXISTENT: &str = "/.well-known/browserid/nonexistent.html";
 
 /// Routes at the server root (not under `/v1`).
-pub fn root_routes() -> Router<AppState> {
-    Router::new()
-        .route("/.well-known/browserid", get(well_known_browserid))
-        .route("/.well-known/public-keys", get(public_keys))
+pub fn root_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(well_known_browserid))
+        .routes(routes!(public_keys))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/certificate/sign", post(sign))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sign))
 }
 
+/// BrowserID's support document (fields in the order serde_json's map wrote them).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) struct SupportDocument {
+    #[schema(value_type = String)]
+    authentication: &'static str,
+    #[schema(value_type = Vec<Object>)]
+    keys: Vec<Value>,
+    #[schema(value_type = String)]
+    provisioning: &'static str,
+    #[schema(value_type = Object)]
+    public_key: Value,
+}
+
+#[utoipa::path(get, path = "/.well-known/browserid", tag = "BrowserID",
+    responses((status = 200, body = SupportDocument)))]
 async fn well_known_browserid(State(state): State<AppState>) -> impl IntoResponse {
     let keys = &state.browserid;
-    let body = json!({
-        "public-key": keys.current.browserid_public_key(),
-        "authentication": NONEXISTENT,
-        "provisioning": NONEXISTENT,
-        "keys": keys.jwks(),
-    });
+    let body = SupportDocument {
+        authentication: NONEXISTENT,
+        keys: keys.jwks(),
+        provisioning: NONEXISTENT,
+        public_key: keys.current.browserid_public_key(),
+    };
     ([(header::CACHE_CONTROL, "public, max-age=10")], Json(body))
 }
 
-async fn public_keys(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "keys": state.browserid.jwks() }))
+/// The signing keys as a JWK set.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PublicKeys {
+    #[schema(value_type = Vec<Object>)]
+    keys: Vec<Value>,
+}
+
+#[utoipa::path(get, path = "/.well-known/public-keys", tag = "BrowserID",
+    responses((status = 200, body = PublicKeys)))]
+async fn public_keys(State(state): State<AppState>) -> Json<PublicKeys> {
+    Json(PublicKeys {
+        keys: state.browserid.jwks(),
+    })
 }
 
 /// The key to certify; echoed verbatim (absent fields left out) as `public-key`.
@@ -54,23 +83,30 @@ async fn public_keys(State(state): State<AppState>) -> Json<Value> {
 /// `n` and `e` in decimal, DSA's `y`, `p`, `q`, `g` in hex (Firefox upper-case,
 /// jwcrypto lower-case, possibly with a leading `00` byte), with lengths up to
 /// 4096-bit moduli (a 160- to 256-bit `q`), so nothing else is signed.
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PublicKey {
     algorithm: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     n: Option<Decimal<MAX_RSA_DIGITS>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     e: Option<Decimal<MAX_RSA_DIGITS>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     y: Option<HexNumber<MAX_DSA_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     p: Option<HexNumber<MAX_DSA_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     q: Option<HexNumber<MAX_DSA_Q_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     g: Option<HexNumber<MAX_DSA_HEX>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     version: Option<KeyVersion>,
 }
 
@@ -149,14 +185,16 @@ impl<'de> Deserialize<'de> for CertDuration {
 /// A key's fields by JSON path, and whether each was sent.
 type KeyFields<'a> = &'a [(&'static str, bool)];
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct SignBody {
     public_key: PublicKey,
+    #[schema(value_type = i64)]
     duration: CertDuration,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SignQuery {
     #[serde(rename = "service")]
     _service: Option<Service>,
@@ -185,12 +223,21 @@ fn domain(url: &url::Url) -> String {
     }
 }
 
+/// `/certificate/sign`'s answer: the certificate, a JWS.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct SignResponse {
+    cert: String,
+}
+
+#[utoipa::path(post, path = "/certificate/sign", tag = "BrowserID",
+    params(SignQuery), request_body = SignBody,
+    responses((status = 200, body = SignResponse), (status = 400, response = super::ErrorResponse)))]
 async fn sign(
     State(state): State<AppState>,
     auth: Authed<SessionToken, true>,
     ApiQuery(_): ApiQuery<SignQuery>,
     ApiJson(body): ApiJson<SignBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SignResponse>> {
     let key = &body.public_key;
     let rsa = [
         ("publicKey.n", key.n.is_some()),
@@ -249,5 +296,5 @@ async fn sign(
         tracing::error!(error = %err, "certificate signing failed");
         ApiError::Unexpected
     })?;
-    Ok(Json(json!({ "cert": cert })))
+    Ok(Json(SignResponse { cert }))
 }

@@ -1,11 +1,13 @@
 //! `/recovery_email/*`: status, verify_code, resend_code.
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
 use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
@@ -16,25 +18,51 @@ use crate::service::verification::{self, is_fully_verified, LinkParams};
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/recovery_email/status", get(status))
-        .route("/recovery_email/verify_code", post(verify_code))
-        .route("/recovery_email/resend_code", post(resend_code))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(verify_code))
+        .routes(routes!(resend_code))
 }
 
-async fn status(State(state): State<AppState>, auth: SessionAuth) -> ApiResult<Json<Value>> {
-    let account = state.token_account(&auth.token.core.uid).await?;
-    Ok(Json(json!({
-        "email": account.email,
-        "verified": is_fully_verified(&account, &auth.token),
-        "sessionVerified": auth.token.unverified.is_none(),
-        "emailVerified": account.email_verified,
-    })))
-}
-
-#[derive(Deserialize)]
+/// `/recovery_email/status`'s answer (fields in the order serde_json's map wrote them).
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RecoveryEmailStatusResponse)]
+pub(crate) struct StatusResponse {
+    email: String,
+    email_verified: bool,
+    session_verified: bool,
+    verified: bool,
+}
+
+/// `?reason=`: Mozilla's `push` reason only skips a metrics event; taken and ignored.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StatusQuery {
+    #[serde(rename = "reason")]
+    _reason: Option<Bounded<16>>,
+}
+
+#[utoipa::path(get, path = "/recovery_email/status", tag = "Recovery email", params(StatusQuery),
+    responses((status = 200, body = StatusResponse), (status = 401, response = ErrorResponse)))]
+async fn status(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    ApiQuery(_): ApiQuery<StatusQuery>,
+) -> ApiResult<Json<StatusResponse>> {
+    let account = state.token_account(&auth.token.core.uid).await?;
+    Ok(Json(StatusResponse {
+        verified: is_fully_verified(&account, &auth.token),
+        session_verified: auth.token.unverified.is_none(),
+        email_verified: account.email_verified,
+        email: account.email,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = RecoveryEmailVerifyCodeBody)]
 pub(crate) struct VerifyCodeBody {
     uid: crate::validate::Hex<16>,
     code: crate::validate::Hex<16>,
@@ -51,12 +79,15 @@ pub(crate) struct VerifyCodeBody {
     _style: Option<Bounded<16>>,
 }
 
+#[utoipa::path(post, path = "/recovery_email/verify_code", tag = "Recovery email",
+    request_body = VerifyCodeBody,
+    responses((status = 200, body = Empty), (status = 400, response = ErrorResponse)))]
 async fn verify_code(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
     ApiJson(body): ApiJson<VerifyCodeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     if body.kind.as_ref().is_some_and(|k| k.0 == "secondary") {
         return Err(ApiError::FeatureNotEnabled);
     }
@@ -66,28 +97,45 @@ async fn verify_code(
         service: body.service.as_ref().map(|s| s.0.as_str()),
         locale,
     };
-    link_code::confirm(&state, &ip, link).await?;
-    Ok(Json(json!({})))
+    let account = link_code::account(&state, &body.uid.0).await?;
+    let subject = Subject::email(&ip, &account.email);
+    customs::check(&state, Action::RecoveryEmailVerifyCode, subject).await?;
+    link_code::confirm(&state, &account, link).await?;
+    Ok(Json(Empty {}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ResendQuery {
     service: Option<Service>,
+    /// As the body's `type`: refused.
     #[serde(rename = "type")]
-    _kind: Option<Bounded<32>>,
+    kind: Option<Bounded<32>>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = RecoveryEmailResendBody)]
 pub(crate) struct ResendBody {
     email: Option<crate::validate::Email>,
     service: Option<Service>,
     redirect_to: Option<Bounded<2048>>,
     resume: Option<Bounded<2048>>,
+    /// The mail's style (Mozilla: `trailhead`); foxden has one.
+    #[serde(rename = "style")]
+    _style: Option<Bounded<16>>,
+    /// `upgradeSession` asks for a different mail, which foxden does not
+    /// build: any value is refused.
+    #[serde(rename = "type")]
+    kind: Option<Bounded<32>>,
 }
 
 /// Sends the same code again: the account's emailCode while the email is
 /// unverified, else the session's sign-in code while the session is unconfirmed.
+#[utoipa::path(post, path = "/recovery_email/resend_code", tag = "Recovery email",
+    params(ResendQuery), request_body = ResendBody,
+    responses((status = 200, body = Empty), (status = 400, response = ErrorResponse),
+        (status = 503, response = ErrorResponse)))]
 async fn resend_code(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -95,7 +143,10 @@ async fn resend_code(
     locale: Locale,
     ApiQuery(query): ApiQuery<ResendQuery>,
     ApiJson(body): ApiJson<ResendBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
+    if body.kind.is_some() || query.kind.is_some() {
+        return Err(ApiError::FeatureNotEnabled);
+    }
     let account = state.token_account(&auth.token.core.uid).await?;
     let subject = Subject::account(&ip, &account);
     customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
@@ -125,5 +176,5 @@ async fn resend_code(
         )
         .await?;
     }
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }

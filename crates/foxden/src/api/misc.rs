@@ -1,15 +1,27 @@
 //! Small utility routes.
 
-use axum::routing::post;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/get_random_bytes", post(random_bytes))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(random_bytes))
 }
 
-async fn random_bytes() -> Json<Value> {
-    Json(json!({ "data": foxden_crypto::random::hex(32) }))
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RandomBytesResponse {
+    /// 32 random bytes, hex.
+    data: String,
+}
+
+#[utoipa::path(post, path = "/get_random_bytes", tag = "Miscellaneous",
+    responses((status = 200, body = RandomBytesResponse)))]
+async fn random_bytes() -> Json<RandomBytesResponse> {
+    Json(RandomBytesResponse {
+        data: foxden_crypto::random::hex(32),
+    })
 }

@@ -3,47 +3,83 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::Empty;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/__heartbeat__", get(heartbeat))
-        .route("/__lbheartbeat__", get(lbheartbeat))
-        .route("/__version__", get(version))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(heartbeat))
+        .routes(routes!(lbheartbeat))
+        .routes(routes!(version))
 }
 
-async fn heartbeat(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+#[derive(Serialize, ToSchema)]
+pub struct HeartbeatResponse {
+    /// The backend's name, or `unreachable`.
+    #[schema(value_type = String)]
+    database: &'static str,
+    /// `ok` or `error`.
+    #[schema(value_type = String)]
+    status: &'static str,
+}
+
+#[utoipa::path(get, path = "/__heartbeat__", tag = "Dockerflow",
+    responses((status = 200, body = HeartbeatResponse), (status = 503, body = HeartbeatResponse)))]
+async fn heartbeat(State(state): State<AppState>) -> (StatusCode, Json<HeartbeatResponse>) {
     match state.db.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ok", "database": state.db.backend_name() })),
+            Json(HeartbeatResponse {
+                database: state.db.backend_name(),
+                status: "ok",
+            }),
         ),
         Err(err) => {
             tracing::error!(error = %err, "heartbeat: database check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "error", "database": "unreachable" })),
+                Json(HeartbeatResponse {
+                    database: "unreachable",
+                    status: "error",
+                }),
             )
         }
     }
 }
 
-async fn lbheartbeat() -> Json<Value> {
-    Json(json!({}))
+#[utoipa::path(get, path = "/__lbheartbeat__", tag = "Dockerflow",
+    responses((status = 200, body = Empty)))]
+async fn lbheartbeat() -> Json<Empty> {
+    Json(Empty {})
 }
 
-pub fn version_info() -> Value {
-    json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "source": "https://github.com/foxden/foxden",
-        "commit": env!("FOXDEN_BUILD_COMMIT"),
-    })
+/// `/__version__` (and `/`): what is running.
+#[derive(Serialize, ToSchema)]
+pub struct VersionResponse {
+    #[schema(value_type = String)]
+    commit: &'static str,
+    #[schema(value_type = String)]
+    source: &'static str,
+    #[schema(value_type = String)]
+    version: &'static str,
 }
 
-async fn version() -> Json<Value> {
+pub fn version_info() -> VersionResponse {
+    VersionResponse {
+        commit: env!("FOXDEN_BUILD_COMMIT"),
+        source: "https://github.com/foxden/foxden",
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+#[utoipa::path(get, path = "/__version__", tag = "Dockerflow",
+    responses((status = 200, body = VersionResponse)))]
+async fn version() -> Json<VersionResponse> {
     Json(version_info())
 }

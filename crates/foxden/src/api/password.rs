@@ -1,78 +1,94 @@
-//! `/password/change/*`, `/password/forgot/*` and `/account/reset`.
+//! `/password/change/*` and `/account/reset` (`/password/forgot/*` is in
+//! [`super::password_forgot`]).
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::MailRequest;
-use crate::auth::{AccountResetAuth, Authed, PasswordChangeAuth, PasswordForgotAuth};
-use crate::customs::{self, Action, Subject};
+use super::ErrorResponse;
+use crate::auth::{AccountResetAuth, PasswordChangeAuth};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
-use crate::service::forgot_otp;
 use crate::service::new_password::IssuedSession;
+use crate::service::password::PasswordVersion;
 use crate::service::password_change::{self, Finish};
-use crate::service::password_forgot::{self, forgot_ttl_secs, ResetRequest, CODE_LENGTH};
+use crate::service::password_forgot::{self, ResetRequest};
 use crate::service::security;
 use crate::service::signin::Credentials;
 use crate::service::signup::V2Credentials;
 use crate::service::verification::LinkParams;
 use crate::state::AppState;
-use crate::validate::{ClientSalt, Digits, Email, Hex, Service};
-use foxden_db::PasswordForgotToken;
+use crate::validate::{ClientSalt, Email, Hex};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/password/change/start", post(start))
-        .route("/password/change/finish", post(finish))
-        .route("/password/forgot/send_code", post(forgot_send_code))
-        .route("/password/forgot/resend_code", post(forgot_resend_code))
-        .route("/password/forgot/verify_code", post(forgot_verify_code))
-        .route("/password/forgot/status", get(forgot_status))
-        .route("/password/forgot/send_otp", post(forgot_send_otp))
-        .route("/password/forgot/verify_otp", post(forgot_verify_otp))
-        .route("/account/reset", post(account_reset))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(finish))
+        .routes(routes!(account_reset))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct StartBody {
     email: Email,
     #[serde(rename = "oldAuthPW")]
     old_auth_pw: Hex<32>,
 }
 
+/// `/password/change/start`'s answer: `keyFetchToken` when the V1 password
+/// matched, `keyFetchToken2` for V2.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StartResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token2: Option<String>,
+    password_change_token: String,
+    verified: bool,
+}
+
 /// Authenticated by the old password alone: as FxA's, the route ignores any
 /// `Authorization` header (PyFxA 0.9 sends its session, 0.8 none).
+#[utoipa::path(post, path = "/password/change/start", tag = "Password", request_body = StartBody,
+    responses((status = 200, body = StartResponse), (status = 400, response = ErrorResponse)))]
 async fn start(
     State(state): State<AppState>,
     ip: ClientIp,
     ApiJson(body): ApiJson<StartBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StartResponse>> {
     let creds = Credentials {
         email: body.email,
         auth_pw: body.old_auth_pw.0,
     };
     let started = password_change::start(&state, creds, &ip).await?;
-    let (field, token) = started.key_fetch;
-    Ok(Json(json!({
-        field: token,
-        "passwordChangeToken": started.password_change_token,
-        "verified": started.verified,
-    })))
+    let (version, token) = started.key_fetch;
+    let (key_fetch_token, key_fetch_token2) = match version {
+        PasswordVersion::V1 => (Some(token), None),
+        PasswordVersion::V2 => (None, Some(token)),
+    };
+    Ok(Json(StartResponse {
+        key_fetch_token,
+        key_fetch_token2,
+        password_change_token: started.password_change_token,
+        verified: started.verified,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct KeysOnly {
     #[serde(default)]
     keys: bool,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct FinishBody {
     #[serde(rename = "authPW")]
     auth_pw: Hex<32>,
@@ -109,6 +125,9 @@ fn v2_group(body: &FinishBody) -> ApiResult<Option<V2Credentials>> {
     }
 }
 
+#[utoipa::path(post, path = "/password/change/finish", tag = "Password",
+    params(KeysOnly), request_body = FinishBody,
+    responses((status = 200, body = NewSessionResponse), (status = 400, response = ErrorResponse)))]
 async fn finish(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -116,7 +135,7 @@ async fn finish(
     locale: Locale,
     ApiQuery(query): ApiQuery<KeysOnly>,
     ApiJson(body): ApiJson<FinishBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<NewSessionResponse>> {
     let v2 = v2_group(&body)?;
     let core = &auth.token.0;
     let req = Finish {
@@ -139,131 +158,11 @@ async fn finish(
         verified: false,
     };
     security::record(&state, event).await;
-    Ok(new_session_response(done.uid, done.session))
+    Ok(Json(NewSessionResponse::new(done.uid, done.session)))
 }
 
-async fn forgot_send_code(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    locale: Locale,
-    ApiJson(body): ApiJson<MailRequest>,
-) -> ApiResult<Json<Value>> {
-    let links = body.links(locale);
-    let subject = Subject::email(&ip, body.email.as_str());
-    customs::check(&state, Action::PasswordForgotSendCode, subject).await?;
-    let issued = password_forgot::send_code(&state, &body.email, &links).await?;
-    let event = security::Event {
-        name: security::PASSWORD_RESET_REQUESTED,
-        uid: issued.uid,
-        ip: &ip,
-        token_id_hash: None,
-        verified: false,
-    };
-    security::record(&state, event).await;
-    Ok(Json(json!({
-        "passwordForgotToken": issued.password_forgot_token,
-        "ttl": issued.ttl,
-        "codeLength": CODE_LENGTH,
-        "tries": issued.tries,
-    })))
-}
-
-async fn forgot_resend_code(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    auth: PasswordForgotAuth,
-    locale: Locale,
-    ApiJson(body): ApiJson<MailRequest>,
-) -> ApiResult<Json<Value>> {
-    let subject = Subject::email(&ip, body.email.as_str());
-    customs::check(&state, Action::PasswordForgotResendCode, subject).await?;
-    let token = &auth.token;
-    let links = body.links(locale);
-    let ttl = password_forgot::resend_code(&state, token, &links).await?;
-    // FxA also echoes the token itself; foxden keeps only a hash of its id, so it
-    // leaves the field out rather than send something else under that name
-    // (clients keep the token they have; PyFxA reads only ttl, codeLength, tries).
-    Ok(Json(json!({
-        "ttl": ttl,
-        "codeLength": CODE_LENGTH,
-        "tries": token.tries,
-    })))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct VerifyCodeBody {
-    code: Hex<16>,
-    #[serde(rename = "accountResetWithRecoveryKey")]
-    _account_reset_with_recovery_key: Option<bool>,
-    #[serde(rename = "metricsContext")]
-    _metrics_context: Option<Value>,
-}
-
-async fn forgot_verify_code(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    auth: PasswordForgotAuth,
-    ApiJson(body): ApiJson<VerifyCodeBody>,
-) -> ApiResult<Json<Value>> {
-    let account = state.token_account(&auth.token.core.uid).await?;
-    let subject = Subject::account(&ip, &account);
-    customs::check(&state, Action::PasswordForgotVerifyCode, subject).await?;
-    let reset = password_forgot::verify_code(&state, &auth.token, &body.code.0).await?;
-    Ok(Json(json!({ "accountResetToken": reset })))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct SendOtpBody {
-    email: Email,
-    #[serde(rename = "service")]
-    _service: Option<Service>,
-    #[serde(rename = "metricsContext")]
-    _metrics_context: Option<Value>,
-}
-
-async fn forgot_send_otp(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    locale: Locale,
-    ApiJson(body): ApiJson<SendOtpBody>,
-) -> ApiResult<Json<Value>> {
-    forgot_otp::send_otp(&state, &body.email, &ip, locale).await?;
-    Ok(Json(json!({})))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct VerifyOtpBody {
-    email: Email,
-    code: Digits<{ forgot_otp::OTP_LENGTH }>,
-    #[serde(rename = "metricsContext")]
-    _metrics_context: Option<Value>,
-}
-
-async fn forgot_verify_otp(
-    State(state): State<AppState>,
-    ip: ClientIp,
-    ApiJson(body): ApiJson<VerifyOtpBody>,
-) -> ApiResult<Json<Value>> {
-    let done = forgot_otp::verify_otp(&state, &body.email, &body.code.0, &ip).await?;
-    Ok(Json(json!({
-        "code": done.pass_code,
-        "emailToHashWith": done.email_to_hash_with,
-        "token": done.token,
-        "uid": hex::encode(done.uid),
-    })))
-}
-
-/// A GET: Hawk requests carry no payload hash here.
-async fn forgot_status(auth: Authed<PasswordForgotToken>) -> Json<Value> {
-    let ttl = forgot_ttl_secs(&auth.token, crate::clock::now_ms());
-    Json(json!({ "tries": auth.token.tries, "ttl": ttl }))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ResetBody {
     #[serde(rename = "authPW")]
     auth_pw: Hex<32>,
@@ -274,7 +173,16 @@ pub(crate) struct ResetBody {
     client_salt: Option<ClientSalt>,
     #[serde(default)]
     session_token: bool,
+    /// A reset that keeps kB by the account recovery key this names; foxden
+    /// has no recovery keys, so it is refused (503 errno 202) rather than
+    /// dropped, which would turn the reset into one that loses kB.
+    recovery_key_id: Option<Hex<16>>,
+    /// The token names the account; some clients send their sign-up body here,
+    /// so `email` is taken and ignored.
+    #[serde(rename = "email")]
+    _email: Option<Email>,
     #[serde(rename = "metricsContext")]
+    #[schema(value_type = Option<Object>)]
     _metrics_context: Option<Value>,
 }
 
@@ -301,6 +209,10 @@ fn reset_v2_group(body: &ResetBody) -> ApiResult<Option<V2Credentials>> {
     }
 }
 
+#[utoipa::path(post, path = "/account/reset", tag = "Account",
+    params(KeysOnly), request_body = ResetBody,
+    responses((status = 200, body = NewSessionResponse), (status = 400, response = ErrorResponse),
+        (status = 503, response = ErrorResponse)))]
 async fn account_reset(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -308,7 +220,10 @@ async fn account_reset(
     locale: Locale,
     ApiQuery(query): ApiQuery<KeysOnly>,
     ApiJson(body): ApiJson<ResetBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<NewSessionResponse>> {
+    if body.recovery_key_id.is_some() {
+        return Err(ApiError::FeatureNotEnabled);
+    }
     let v2 = reset_v2_group(&body)?;
     let core = &auth.token.0;
     let req = ResetRequest {
@@ -332,24 +247,48 @@ async fn account_reset(
         verified: true,
     };
     security::record(&state, event).await;
-    Ok(new_session_response(done.uid, done.session))
+    Ok(Json(NewSessionResponse::new(done.uid, done.session)))
 }
 
-/// `{}` without a new session; otherwise `{uid, sessionToken, verified, authAt, keyFetchToken?, keyFetchToken2?}`.
-fn new_session_response(uid: [u8; 16], session: Option<IssuedSession>) -> Json<Value> {
-    let Some(session) = session else {
-        return Json(json!({}));
-    };
-    let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(uid)));
-    out.insert("sessionToken".into(), json!(session.session_token));
-    out.insert("verified".into(), json!(session.verified));
-    out.insert("authAt".into(), json!(session.auth_at_secs));
-    if let Some(token) = session.key_fetch_token {
-        out.insert("keyFetchToken".into(), json!(token));
+/// `{}` without a new session; otherwise `{uid, sessionToken, verified,
+/// authAt, keyFetchToken?, keyFetchToken2?}` (fields in the order serde_json's
+/// map wrote them).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NewSessionResponse {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_fetch_token2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<bool>,
+}
+
+impl NewSessionResponse {
+    fn new(uid: [u8; 16], session: Option<IssuedSession>) -> Self {
+        match session {
+            None => NewSessionResponse {
+                auth_at: None,
+                key_fetch_token: None,
+                key_fetch_token2: None,
+                session_token: None,
+                uid: None,
+                verified: None,
+            },
+            Some(session) => NewSessionResponse {
+                auth_at: Some(session.auth_at_secs),
+                key_fetch_token: session.key_fetch_token,
+                key_fetch_token2: session.key_fetch_token2,
+                session_token: Some(session.session_token),
+                uid: Some(hex::encode(uid)),
+                verified: Some(session.verified),
+            },
+        }
     }
-    if let Some(token) = session.key_fetch_token2 {
-        out.insert("keyFetchToken2".into(), json!(token));
-    }
-    Json(Value::Object(out))
 }

@@ -6,20 +6,21 @@
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/verify_email", get(verify_email))
-        .route("/complete_reset_password", get(complete_reset_password))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify_email))
+        .routes(routes!(complete_reset_password))
 }
 
 /// Hex (an even number of digits, at least two) of at most `MAX` characters.
@@ -37,21 +38,27 @@ impl<'de, const MAX: usize> Deserialize<'de> for HexString<MAX> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct VerifyEmailQuery {
+    #[param(value_type = String)]
     uid: HexString<32>,
+    #[param(value_type = String)]
     code: HexString<32>,
     service: Option<Service>,
     redirect_to: Option<Bounded<2048>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct CompleteResetQuery {
+    #[param(value_type = String)]
     token: HexString<64>,
+    #[param(value_type = String)]
     code: HexString<32>,
     email: Bounded<255>,
     service: Option<Service>,
@@ -67,6 +74,9 @@ fn redirect(state: &AppState, page: &str, uri: &axum::http::Uri) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+#[utoipa::path(get, path = "/verify_email", tag = "Miscellaneous", params(VerifyEmailQuery),
+    responses((status = 302, description = "To the content server's `verify_email` page, query unchanged"),
+        (status = 400, response = super::ErrorResponse)))]
 async fn verify_email(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
@@ -75,6 +85,10 @@ async fn verify_email(
     Ok(redirect(&state, "verify_email", &uri))
 }
 
+#[utoipa::path(get, path = "/complete_reset_password", tag = "Miscellaneous",
+    params(CompleteResetQuery),
+    responses((status = 302, description = "To the content server's `complete_reset_password` page, query unchanged"),
+        (status = 400, response = super::ErrorResponse)))]
 async fn complete_reset_password(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,

@@ -2,15 +2,18 @@
 //! confirmation (`verify_code`, `resend_code`).
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use foxden_crypto::token::TokenKind;
 use foxden_db::ops::*;
 use foxden_db::{SessionToken, Unverified, VerificationMethod};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::account::{merge, signed_in_response, KeysQuery, LoginBody};
+use super::account::{KeysQuery, LoginBody, SignedInResponse};
+use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
 use crate::customs::{self, Action, Subject};
@@ -25,38 +28,71 @@ use crate::service::verification::{self, session_verification};
 use crate::state::AppState;
 use crate::validate::{Bounded, Hex, Service};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/session/status", get(status))
-        .route("/session/duplicate", post(duplicate))
-        .route("/session/reauth", post(reauth))
-        .route("/session/destroy", post(destroy))
-        .route("/session/verify_code", post(verify_code))
-        .route("/session/resend_code", post(resend_code))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(duplicate))
+        .routes(routes!(reauth))
+        .routes(routes!(destroy))
+        .routes(routes!(verify_code))
+        .routes(routes!(resend_code))
 }
 
-async fn status(auth: SessionAuth) -> Json<Value> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = SessionStatusResponse)]
+pub(crate) struct StatusResponse {
+    /// `verified` or `unverified`.
+    #[schema(value_type = String)]
+    state: &'static str,
+    uid: String,
+}
+
+#[utoipa::path(get, path = "/session/status", tag = "Session",
+    responses((status = 200, body = StatusResponse), (status = 401, response = ErrorResponse)))]
+async fn status(auth: SessionAuth) -> Json<StatusResponse> {
     let state = if auth.token.unverified.is_none() {
         "verified"
     } else {
         "unverified"
     };
-    Json(json!({ "state": state, "uid": hex::encode(auth.token.core.uid) }))
+    Json(StatusResponse {
+        state,
+        uid: hex::encode(auth.token.core.uid),
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct DuplicateBody {
     #[serde(rename = "reason")]
     _reason: Option<Bounded<16>>,
 }
 
+/// `/session/duplicate`'s answer (fields in the order serde_json's map wrote them).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DuplicateResponse {
+    auth_at: i64,
+    session_token: String,
+    uid: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    verification_method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    verification_reason: Option<&'static str>,
+    verified: bool,
+}
+
 /// A new session with the same state (createdAt and authAt included) but its own
 /// verification code.
+#[utoipa::path(post, path = "/session/duplicate", tag = "Session", request_body = DuplicateBody,
+    responses((status = 200, body = DuplicateResponse), (status = 401, response = ErrorResponse)))]
 async fn duplicate(
     State(state): State<AppState>,
     auth: SessionAuth,
     ApiJson(_): ApiJson<DuplicateBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DuplicateResponse>> {
     let original = auth.token;
     let account = state.token_account(&original.core.uid).await?;
     let minted = Minted::new(TokenKind::Session);
@@ -70,14 +106,20 @@ async fn duplicate(
         ..original.clone()
     };
     state.db.insert_session(&copy).await?;
-    let mut out = Map::new();
-    out.insert("uid".into(), json!(hex::encode(copy.core.uid)));
-    out.insert("sessionToken".into(), json!(minted.hex()));
-    out.insert("authAt".into(), json!(copy.auth_at / 1000));
-    merge(&mut out, &session_verification(&account, &copy));
-    Ok(Json(Value::Object(out)))
+    let verification = session_verification(&account, &copy);
+    Ok(Json(DuplicateResponse {
+        auth_at: copy.auth_at / 1000,
+        session_token: minted.hex(),
+        uid: hex::encode(copy.core.uid),
+        verification_method: verification.verification_method,
+        verification_reason: verification.verification_reason,
+        verified: verification.verified,
+    }))
 }
 
+#[utoipa::path(post, path = "/session/reauth", tag = "Session",
+    params(KeysQuery), request_body = LoginBody,
+    responses((status = 200, body = SignedInResponse), (status = 400, response = ErrorResponse)))]
 async fn reauth(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -85,7 +127,7 @@ async fn reauth(
     locale: Locale,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<LoginBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SignedInResponse>> {
     let mut parts = body.into_parts(&query);
     parts.links.locale = locale;
     // Unblock codes are taken by `/account/login` only.
@@ -106,27 +148,30 @@ async fn reauth(
         &ip,
     )
     .await?;
-    Ok(signed_in_response(
+    Ok(Json(SignedInResponse::new(
         done.uid,
         None,
         done.key_fetch,
         done.auth_at_secs,
-        &done.verification,
-    ))
+        done.verification,
+    )))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = SessionDestroyBody)]
 pub(crate) struct DestroyBody {
     custom_session_token: Option<Hex<32>>,
 }
 
+#[utoipa::path(post, path = "/session/destroy", tag = "Session", request_body = DestroyBody,
+    responses((status = 200, body = Empty), (status = 401, response = ErrorResponse)))]
 async fn destroy(
     State(state): State<AppState>,
     ip: ClientIp,
     auth: SessionAuth,
     ApiJson(body): ApiJson<DestroyBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let target = match body.custom_session_token {
         None => auth.token.core.id_hash,
         Some(id) => {
@@ -146,11 +191,12 @@ async fn destroy(
         verified: false,
     };
     security::record(&state, event).await;
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = SessionVerifyCodeBody)]
 pub(crate) struct VerifyCodeBody {
     code: Bounded<32>,
     #[serde(rename = "service")]
@@ -164,17 +210,20 @@ pub(crate) struct VerifyCodeBody {
     #[serde(rename = "newsletters")]
     _newsletters: Option<Vec<String>>,
     #[serde(rename = "metricsContext")]
+    #[schema(value_type = Option<Object>)]
     _metrics_context: Option<Value>,
 }
 
 /// Confirms the session (and the account's email, if needed) with the 6-digit
 /// code mailed by `verifyShortCode` / `verifyLoginCode`.
+#[utoipa::path(post, path = "/session/verify_code", tag = "Session", request_body = VerifyCodeBody,
+    responses((status = 200, body = Empty), (status = 400, response = ErrorResponse)))]
 async fn verify_code(
     State(state): State<AppState>,
     ip: ClientIp,
     auth: SessionAuth,
     ApiJson(body): ApiJson<VerifyCodeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let code = body.code.0;
     if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::InvalidParameter {
@@ -209,25 +258,29 @@ async fn verify_code(
     if !account.email_verified && state.db.set_email_verified(&uid).await? {
         tracing::info!(uid = %hex::encode(uid), "account email verified");
     }
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = SessionResendCodeBody)]
 pub(crate) struct ResendCodeBody {
     #[serde(rename = "metricsContext")]
+    #[schema(value_type = Option<Object>)]
     _metrics_context: Option<Value>,
 }
 
 /// Mails the 6-digit code again: `verifyShortCode` while the account's email is
 /// unverified, else `verifyLoginCode` (the same code while its step lasts).
+#[utoipa::path(post, path = "/session/resend_code", tag = "Session", request_body = ResendCodeBody,
+    responses((status = 200, body = Empty), (status = 400, response = ErrorResponse)))]
 async fn resend_code(
     State(state): State<AppState>,
     ip: ClientIp,
     auth: SessionAuth,
     locale: Locale,
     ApiJson(_): ApiJson<ResendCodeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Empty>> {
     let account = state.token_account(&auth.token.core.uid).await?;
     let subject = Subject::account(&ip, &account);
     customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
@@ -236,5 +289,5 @@ async fn resend_code(
     } else {
         verification::send_account_short_code(&state, &account, locale).await?;
     }
-    Ok(Json(json!({})))
+    Ok(Json(Empty {}))
 }

@@ -9,6 +9,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::{Page, PageForm, PageQuery};
+use crate::customs::{self, Action, Subject};
 use crate::extract::ClientIp;
 use crate::mail::Locale;
 use crate::service::link_code::{self, LinkCode};
@@ -91,7 +92,14 @@ async fn confirmed_page(
     link: &LinkCodeParams,
     (title, text): (&'static str, &'static str),
 ) -> Page {
-    match link_code::confirm(state, ip, link.link_code(locale)).await {
+    let confirmed = async {
+        let code = link.link_code(locale);
+        let account = link_code::account(state, code.uid).await?;
+        let subject = Subject::email(ip, &account.email);
+        customs::check(state, Action::RecoveryEmailVerifyCode, subject).await?;
+        link_code::confirm(state, &account, code).await
+    };
+    match confirmed.await {
         Ok(_) => Page::new(locale, title)
             .paragraph(text)
             .paragraph("page-close"),

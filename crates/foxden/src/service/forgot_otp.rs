@@ -12,7 +12,6 @@ use super::one_time_code::{store_and_mail, CodeSpec, DIGITS};
 use super::password_forgot::issue_token;
 use super::security::{self, Event};
 use crate::clock::now_ms;
-use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::mail::{templates, Locale};
@@ -33,12 +32,6 @@ pub async fn send_otp(
     ip: &ClientIp,
     locale: Locale,
 ) -> ApiResult<()> {
-    customs::check(
-        state,
-        Action::PasswordForgotSendOtp,
-        Subject::email(ip, email.as_str()),
-    )
-    .await?;
     let account = state.account_named(email).await?;
     let spec = CodeSpec {
         kind: OneTimeCodeKind::PasswordForgotOtp,
@@ -72,12 +65,6 @@ pub async fn verify_otp(
     code: &str,
     ip: &ClientIp,
 ) -> ApiResult<OtpVerified> {
-    customs::check(
-        state,
-        Action::PasswordForgotVerifyOtp,
-        Subject::email(ip, email.as_str()),
-    )
-    .await?;
     let account = state.account_named(email).await?;
     let now = now_ms();
     let created_at = state

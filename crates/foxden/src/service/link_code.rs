@@ -3,12 +3,10 @@
 //! `/recovery_email/verify_code` and by the confirmation pages foxden serves.
 
 use foxden_db::ops::*;
-use foxden_db::{CodeOutcome, DbResult, Store, Uid, VerificationMethod};
+use foxden_db::{Account, CodeOutcome, DbResult, Store, Uid, VerificationMethod};
 
 use crate::clock::now_ms;
-use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ClientIp;
 use crate::mail::Locale;
 use crate::service::verification::{self, LinkParams};
 use crate::state::AppState;
@@ -52,20 +50,25 @@ pub struct LinkCode<'a> {
     pub locale: Locale,
 }
 
+/// The account a link names (errno 102 if none): the route checks its rate
+/// limit (`recoveryEmailVerifyCode`, keyed by this account's email) before
+/// [`confirm`].
+pub async fn account(state: &AppState, uid: &Uid) -> ApiResult<Account> {
+    state
+        .db
+        .account(uid)
+        .await?
+        .ok_or(ApiError::UnknownAccount { email: None })
+}
+
 /// Confirms whatever the code names: the account's email (emailCode) and/or the
-/// session and key-fetch tokens waiting on it (tokenVerificationId). Errno 102
-/// for an unknown account, 105 for a code that matches nothing, 114 when the
-/// account's email has tried too often.
+/// session and key-fetch tokens waiting on it (tokenVerificationId). Errno 105
+/// for a code that matches nothing.
 pub async fn confirm(
     state: &AppState,
-    ip: &ClientIp,
+    account: &Account,
     link: LinkCode<'_>,
 ) -> ApiResult<CodeOutcome> {
-    let Some(account) = state.db.account(link.uid).await? else {
-        return Err(ApiError::UnknownAccount { email: None });
-    };
-    let subject = Subject::email(ip, &account.email);
-    customs::check(state, Action::RecoveryEmailVerifyCode, subject).await?;
     let outcome = apply_code(
         &state.db,
         link.uid,
@@ -85,7 +88,7 @@ pub async fn confirm(
                 locale: link.locale,
                 ..LinkParams::default()
             };
-            verification::notify_post_verify(state, &account, &links).await;
+            verification::notify_post_verify(state, account, &links).await;
         }
     }
     Ok(outcome)

@@ -22,8 +22,8 @@ use crate::extract::ClientIp;
 use crate::state::AppState;
 
 pub struct Started {
-    /// `(field, token)`: `keyFetchToken` when the V1 password matched, `keyFetchToken2` for V2.
-    pub key_fetch: (&'static str, String),
+    /// The keyFetchToken and the version of the password that matched.
+    pub key_fetch: (PasswordVersion, String),
     pub password_change_token: String,
     pub verified: bool,
 }
@@ -44,12 +44,8 @@ pub async fn start(state: &AppState, creds: Credentials, ip: &ClientIp) -> ApiRe
     .await?;
     tx.insert_key_fetch_token(&kf_record).await?;
     tx.commit().await?;
-    let field = match matched.version {
-        PasswordVersion::V1 => "keyFetchToken",
-        PasswordVersion::V2 => "keyFetchToken2",
-    };
     Ok(Started {
-        key_fetch: (field, kf_minted.hex()),
+        key_fetch: (matched.version, kf_minted.hex()),
         password_change_token: change.hex(),
         verified: account.email_verified,
     })

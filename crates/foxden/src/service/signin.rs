@@ -175,8 +175,8 @@ pub struct SignIn {
 pub struct SignedIn {
     pub uid: [u8; 16],
     pub session_token: String,
-    /// `(field name, token)`: `keyFetchToken` for V1, `keyFetchTokenVersion2` for V2.
-    pub key_fetch: Option<(&'static str, String)>,
+    /// The keyFetchToken and the password version it was issued for.
+    pub key_fetch: Option<(PasswordVersion, String)>,
     pub auth_at_secs: i64,
     pub verification: SessionVerification,
 }
@@ -313,7 +313,7 @@ fn key_fetch_if(
     matched: &PasswordMatch,
     unverified: Option<&Unverified>,
     now: i64,
-) -> (Option<(&'static str, String)>, Vec<KeyFetchToken>) {
+) -> (Option<(PasswordVersion, String)>, Vec<KeyFetchToken>) {
     if !keys {
         return (None, Vec::new());
     }
@@ -326,22 +326,12 @@ fn key_fetch_if(
         &matched.wrap_kb,
         verification_id,
     );
-    (
-        Some((key_fetch_field_name(matched.version), minted.hex())),
-        vec![record],
-    )
-}
-
-fn key_fetch_field_name(version: PasswordVersion) -> &'static str {
-    match version {
-        PasswordVersion::V1 => "keyFetchToken",
-        PasswordVersion::V2 => "keyFetchTokenVersion2",
-    }
+    (Some((matched.version, minted.hex())), vec![record])
 }
 
 pub struct Reauthed {
     pub uid: [u8; 16],
-    pub key_fetch: Option<(&'static str, String)>,
+    pub key_fetch: Option<(PasswordVersion, String)>,
     pub auth_at_secs: i64,
     pub verification: SessionVerification,
 }

@@ -10,9 +10,7 @@ use foxden_db::{OneTimeCodeKind, Uid};
 use super::one_time_code::{store_and_mail, CodeSpec, BASE32};
 use super::verification::{ctx, LinkParams};
 use crate::clock::now_ms;
-use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ClientIp;
 use crate::mail::templates;
 use crate::state::AppState;
 use crate::validate::Email;
@@ -23,18 +21,7 @@ pub const LIFETIME_MS: i64 = 60 * 60 * 1000;
 pub const CODE_LENGTH: usize = 8;
 
 /// Mails a new unblock code to the account (earlier codes stay valid).
-pub async fn send(
-    state: &AppState,
-    email: &Email,
-    ip: &ClientIp,
-    links: &LinkParams,
-) -> ApiResult<()> {
-    customs::check(
-        state,
-        Action::SendUnblockCode,
-        Subject::email(ip, email.as_str()),
-    )
-    .await?;
+pub async fn send(state: &AppState, email: &Email, links: &LinkParams) -> ApiResult<()> {
     let account = state.account_named(email).await?;
     let spec = CodeSpec {
         kind: OneTimeCodeKind::Unblock,

@@ -1,7 +1,6 @@
 //! Verification state of sessions and the mails that confirm them.
 
 use foxden_db::{Account, SessionToken};
-use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
 use crate::mail::templates::{self, LinkContext};
@@ -12,13 +11,10 @@ use crate::validate::RequestedVerification;
 
 /// `verified` / `verificationMethod` / `verificationReason` as login, create and
 /// duplicate report them (FxA's `getSessionVerificationStatus`).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionVerification {
     pub verified: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_method: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_reason: Option<&'static str>,
 }
 

@@ -19,6 +19,8 @@ mod limits;
 mod login;
 mod mail;
 mod matrix;
+mod openapi;
+mod options;
 mod pages;
 mod postgres;
 mod reset;
