@@ -34,10 +34,12 @@ impl Mailer for SmtpMailer {
                 );
                 Ok(())
             }
-            Err(err) => {
-                tracing::warn!(template = mail.template, error = %err, "SMTP hand-off failed");
-                Err(MailError::Transport(err.to_string()))
-            }
+            // Logged by the queue (once, when it gives up): the server's reply can
+            // quote the recipient.
+            Err(err) => Err(MailError::Transport {
+                permanent: err.is_permanent(),
+                detail: err.to_string(),
+            }),
         }
     }
 }
