@@ -95,6 +95,14 @@ pub trait MailQueue: Conn {
             > 0)
     }
 
+    /// Messages not tried yet (due, or claimed and in a worker's hands): what a
+    /// reader of the mail waits for (the tests), or a health check may report.
+    async fn mail_awaiting_first_attempt(&self) -> DbResult<u64> {
+        let sql = sql!("SELECT COUNT(*) FROM mail_queue WHERE attempts = 0");
+        let n = self.query_opt(sql, params![], |r| r.int(0)).await?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
     /// Given up on: the message goes (the caller logs it). False if it was already gone.
     async fn give_up_mail(&self, id: i64) -> DbResult<bool> {
         self.mark_mail_sent(id).await

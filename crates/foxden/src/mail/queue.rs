@@ -13,8 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use aws_lc_rs::hmac;
 use tokio::sync::{watch, Notify};
 
 use foxden_db::ops::MailQueue;
@@ -64,6 +63,13 @@ impl RetryPolicy {
         let wait = self.first_retry_ms.saturating_mul(1i64 << doublings.min(40));
         Some(wait.min(self.max_retry_ms).max(0))
     }
+}
+
+/// The key of the recipient hash in log lines, from the server secret.
+pub fn log_key(secret: &[u8]) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    foxden_crypto::hkdf::hkdf_sha256(secret, None, b"foxden/v1/mail-log-recipient", &mut key);
+    key
 }
 
 /// Wakes the worker after a commit that queued mail.
@@ -177,9 +183,8 @@ impl MailWorker {
             .open(&row.payload)
             .map(|m| m.to.to_lowercase())
             .unwrap_or_default();
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.log_key).expect("any key length");
-        mac.update(to.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..8])
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &self.log_key);
+        hex::encode(&hmac::sign(&key, to.as_bytes()).as_ref()[..8])
     }
 }
 

@@ -37,7 +37,9 @@ impl Mailer for SmtpMailer {
             // Logged by the queue (once, when it gives up): the server's reply can
             // quote the recipient.
             Err(err) => Err(MailError::Transport {
-                permanent: err.is_permanent(),
+                // A client error (e.g. a non-ASCII address and no SMTPUTF8) is this
+                // server refusing the message as surely as a 5xx.
+                permanent: err.is_permanent() || err.is_client(),
                 detail: err.to_string(),
             }),
         }

@@ -140,7 +140,7 @@ async fn outbox_files_are_private_and_named_without_codes() {
     let path = &files[0];
     assert_eq!(mode(path), 0o600);
 
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     let code = mail.header("X-Verify-Code");
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     assert!(
@@ -179,7 +179,7 @@ async fn mails_are_written_in_the_requested_language() {
     let c = TestClient::v1(&app, email, "correct horse");
     let status = post_in(&app, "/v1/account/create", &c.create_body(), "de").await;
     assert_eq!(status, 200);
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), "verify");
     assert_eq!(mail.header("Content-Language"), "de");
     assert_eq!(mail.header("Subject"), "Konto fertig einrichten");
@@ -196,7 +196,7 @@ async fn mails_are_written_in_the_requested_language() {
     )
     .await;
     assert_eq!(status, 200);
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), "postVerify");
     assert_eq!(mail.header("Content-Language"), "fr");
     assert_eq!(mail.header("X-Uid"), uid);
@@ -208,7 +208,7 @@ async fn mails_default_to_english() {
     let email = "english@example.com";
     let mut c = TestClient::v1(&app, email, "correct horse");
     c.create(false).await.ok();
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.header("Content-Language"), "en");
     assert_eq!(mail.header("Subject"), "Finish creating your account");
     // Without service=sync no postVerify follows.
@@ -217,7 +217,7 @@ async fn mails_default_to_english() {
         post_in(&app, "/v1/recovery_email/verify_code", &body, "es").await,
         200
     );
-    assert_eq!(app.last_mail(email).template(), "verify");
+    assert_eq!(app.last_mail(email).await.template(), "verify");
 }
 
 #[tokio::test]
@@ -244,7 +244,7 @@ async fn password_change_sends_a_notice() {
     )
     .await
     .ok();
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), "passwordChanged");
     assert_eq!(mail.header("Content-Language"), "en");
     assert_eq!(mail.header("X-Uid"), c.uid);
