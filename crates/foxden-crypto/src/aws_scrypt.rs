@@ -22,6 +22,8 @@ static INIT: Once = Once::new();
 /// If aws-lc rejects the parameters or cannot allocate its scratch memory
 /// (about 128·N·r bytes). Both are impossible for the fixed FxA parameters
 /// short of the process running out of memory.
+// The one FFI call of foxden-crypto (see the SAFETY note inside).
+#[allow(unsafe_code)]
 pub(crate) fn scrypt(password: &[u8], salt: &[u8], params: Params, out: &mut [u8]) {
     assert!(params.log_n > 0 && params.log_n < 32, "scrypt: bad log_n");
     INIT.call_once(aws_lc_sys::init);

@@ -1,10 +1,17 @@
 //! One error type for the whole API, keyed by FxA errno. Every variant renders as
 //! FxA's JSON body `{code, errno, error, message, info, …extras}` with the
-//! status code, message and extra fields Mozilla's auth-server uses.
+//! status code, message and extra fields Mozilla's auth-server uses, all given in
+//! one table: [`ApiError::answer`]. Failures of storage or mail keep their cause
+//! (`source()`, and in the `Display` text) for logs; the cause never reaches the body.
+
+use std::borrow::Cow;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
+
+/// The underlying failure of a storage or mail error.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 pub const INFO_URL: &str =
     "https://github.com/mozilla/fxa/blob/main/packages/fxa-auth-server/docs/api.md#response-format";
@@ -85,14 +92,20 @@ pub enum ApiError {
     InvalidOrExpiredOtpCode,
     #[error("cannot resend to an unowned email")]
     CannotResendToUnownedEmail,
-    #[error("failed to send email")]
-    FailedToSendEmail,
+    #[error("failed to send email: {cause}")]
+    FailedToSendEmail {
+        #[source]
+        cause: Cause,
+    },
     #[error("server busy")]
     ServerBusy { retry_after: u64 },
     #[error("feature not enabled")]
     FeatureNotEnabled,
-    #[error("backend service failure")]
-    BackendFailure,
+    #[error("backend service failure: {cause}")]
+    BackendFailure {
+        #[source]
+        cause: Cause,
+    },
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -104,203 +117,225 @@ pub enum ApiError {
     Unexpected,
 }
 
+/// What one error answers: FxA's errno, the HTTP status and its `error` text, the
+/// `message`, and the extra body fields in the order they are written.
+pub struct Answer {
+    pub errno: u32,
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub message: Cow<'static, str>,
+    pub extras: Vec<(&'static str, Value)>,
+}
+
+impl Answer {
+    fn new(
+        errno: u32,
+        status: StatusCode,
+        error: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Answer {
+            errno,
+            status,
+            error,
+            message: message.into(),
+            extras: Vec::new(),
+        }
+    }
+
+    fn with(mut self, field: &'static str, value: Value) -> Self {
+        self.extras.push((field, value));
+        self
+    }
+
+    /// `retryAfter` and `retryAfterLocalized`.
+    fn retry_after(self, secs: u64) -> Self {
+        self.with("retryAfter", json!(secs))
+            .with("retryAfterLocalized", json!(localized(secs)))
+    }
+
+    /// How a client lifts a sign-in block: FxA's `email-captcha` (a mailed unblock code).
+    fn unblock(self, unblock: bool) -> Self {
+        if unblock {
+            self.with("verificationMethod", json!("email-captcha"))
+                .with("verificationReason", json!("login"))
+        } else {
+            self
+        }
+    }
+}
+
+fn bad(errno: u32, message: impl Into<Cow<'static, str>>) -> Answer {
+    Answer::new(errno, StatusCode::BAD_REQUEST, "Bad Request", message)
+}
+
+fn unauthorized(errno: u32, message: impl Into<Cow<'static, str>>) -> Answer {
+    Answer::new(errno, StatusCode::UNAUTHORIZED, "Unauthorized", message)
+}
+
 impl ApiError {
-    pub fn errno(&self) -> u32 {
+    /// The table: each variant's errno, status, message and extras, in one place.
+    pub fn answer(&self) -> Answer {
         use ApiError::*;
+        use StatusCode as S;
         match self {
-            AccountExists { .. } => 101,
-            UnknownAccount { .. } => 102,
-            IncorrectPassword { .. } => 103,
-            UnverifiedAccount => 104,
-            InvalidVerificationCode | InvalidVerificationCodeWithTries { .. } => 105,
-            InvalidJson => 106,
-            InvalidParameter { .. } => 107,
-            MissingParameter { .. } => 108,
-            InvalidSignature(_) => 109,
-            InvalidToken => 110,
-            InvalidTimestamp => 111,
-            MissingContentLength => 112,
-            RequestTooLarge => 113,
-            TooManyRequests { .. } => 114,
-            InvalidNonce => 115,
-            Gone => 116,
-            IncorrectEmailCase { .. } => 120,
-            RequestBlocked { .. } => 125,
-            MustResetAccount { .. } => 126,
-            InvalidUnblockCode => 127,
-            UnverifiedSession => 138,
-            CannotLoginWithEmail => 149,
-            InvalidOrExpiredOtpCode => 183,
-            CannotResendToUnownedEmail => 150,
-            FailedToSendEmail => 151,
-            ServerBusy { .. } => 201,
-            FeatureNotEnabled => 202,
-            BackendFailure => 203,
-            NotFound | MethodNotAllowed | RequestTimeout | Unexpected => 999,
-        }
-    }
-
-    fn status_error_message(&self) -> (StatusCode, &'static str, String) {
-        use ApiError::*;
-        let bad = |m: &str| (StatusCode::BAD_REQUEST, "Bad Request", m.to_string());
-        let unauthorized = |m: &str| (StatusCode::UNAUTHORIZED, "Unauthorized", m.to_string());
-        match self {
-            AccountExists { .. } => bad("Account already exists"),
-            UnknownAccount { .. } => bad("Unknown account"),
-            IncorrectPassword { .. } => bad("Incorrect password"),
-            UnverifiedAccount => bad("Unconfirmed account"),
-            InvalidVerificationCode | InvalidVerificationCodeWithTries { .. } => {
-                bad("Invalid verification code")
+            AccountExists { email } => {
+                bad(101, "Account already exists").with("email", json!(email))
             }
-            InvalidJson => bad("Invalid JSON in request body"),
-            InvalidParameter { origin, .. } => bad(&format!(
-                "Invalid parameter in request {}",
-                body_word(*origin)
-            )),
-            MissingParameter { origin, param } => bad(&format!(
-                "Missing parameter in request {}: {param}",
-                body_word(*origin)
-            )),
-            InvalidSignature(m) => unauthorized(m),
-            InvalidToken => unauthorized("Invalid authentication token in request signature"),
-            InvalidTimestamp => unauthorized("Invalid timestamp in request signature"),
-            MissingContentLength => (
-                StatusCode::LENGTH_REQUIRED,
+            UnknownAccount { email } => {
+                let answer = bad(102, "Unknown account");
+                match email {
+                    Some(email) => answer.with("email", json!(email)),
+                    None => answer,
+                }
+            }
+            IncorrectPassword { email } => {
+                bad(103, "Incorrect password").with("email", json!(email))
+            }
+            UnverifiedAccount => bad(104, "Unconfirmed account"),
+            InvalidVerificationCode => bad(105, "Invalid verification code"),
+            InvalidVerificationCodeWithTries { tries, ttl } => {
+                bad(105, "Invalid verification code")
+                    .with("tries", json!(tries))
+                    .with("ttl", json!(ttl))
+            }
+            InvalidJson => bad(106, "Invalid JSON in request body"),
+            InvalidParameter { origin, keys } => bad(
+                107,
+                format!("Invalid parameter in request {}", body_word(*origin)),
+            )
+            .with(
+                "validation",
+                json!({"source": origin.as_str(), "keys": keys}),
+            ),
+            MissingParameter { origin, param } => bad(
+                108,
+                format!(
+                    "Missing parameter in request {}: {param}",
+                    body_word(*origin)
+                ),
+            )
+            .with("param", json!(param)),
+            InvalidSignature(message) => unauthorized(109, *message),
+            InvalidToken => unauthorized(110, "Invalid authentication token in request signature"),
+            InvalidTimestamp => unauthorized(111, "Invalid timestamp in request signature")
+                .with("serverTime", json!(crate::clock::now_secs())),
+            MissingContentLength => Answer::new(
+                112,
+                S::LENGTH_REQUIRED,
                 "Length Required",
-                "Missing content-length header".into(),
+                "Missing content-length header",
             ),
-            RequestTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
+            RequestTooLarge => Answer::new(
+                113,
+                S::PAYLOAD_TOO_LARGE,
                 "Request Entity Too Large",
-                "Request body too large".into(),
+                "Request body too large",
             ),
-            InvalidNonce => unauthorized("Invalid nonce in request signature"),
-            TooManyRequests { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too Many Requests",
-                "Client has sent too many requests".into(),
-            ),
-            RequestBlocked { .. } => (
-                StatusCode::BAD_REQUEST,
-                "Request blocked",
-                "The request was blocked for security reasons".into(),
-            ),
-            InvalidUnblockCode => bad("Invalid unblock code"),
-            Gone => (
-                StatusCode::GONE,
-                "Gone",
-                "This endpoint is no longer supported".into(),
-            ),
-            IncorrectEmailCase { .. } => bad("Incorrect email case"),
-            MustResetAccount { .. } => bad("Account must be reset"),
-            UnverifiedSession => bad("Unconfirmed session"),
-            CannotLoginWithEmail => bad("This email can not currently be used to login"),
-            InvalidOrExpiredOtpCode => bad("Invalid or expired verification code"),
-            CannotResendToUnownedEmail => {
-                bad("Can not resend email code to an email that does not belong to this account")
-            }
-            FailedToSendEmail => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Unprocessable Entity",
-                "Failed to send email".into(),
-            ),
-            ServerBusy { .. } => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service Unavailable",
-                "Service unavailable".into(),
-            ),
-            FeatureNotEnabled => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Feature not enabled",
-                "Feature not enabled".into(),
-            ),
-            BackendFailure => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal Server Error",
-                "A backend service request failed.".into(),
-            ),
-            NotFound => (StatusCode::NOT_FOUND, "Not Found", "Not Found".into()),
-            MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Method Not Allowed",
-                "Method Not Allowed".into(),
-            ),
-            RequestTimeout => (
-                StatusCode::REQUEST_TIMEOUT,
-                "Request Timeout",
-                "Request Timeout".into(),
-            ),
-            Unexpected => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal Server Error",
-                "Unspecified error".into(),
-            ),
-        }
-    }
-
-    fn extras(&self, body: &mut Map<String, Value>) {
-        use ApiError::*;
-        match self {
-            AccountExists { email }
-            | IncorrectPassword { email }
-            | IncorrectEmailCase { email }
-            | MustResetAccount { email } => {
-                body.insert("email".into(), json!(email));
-            }
-            UnknownAccount { email: Some(email) } => {
-                body.insert("email".into(), json!(email));
-            }
-            InvalidParameter { origin, keys } => {
-                body.insert(
-                    "validation".into(),
-                    json!({"source": origin.as_str(), "keys": keys}),
-                );
-            }
-            MissingParameter { param, .. } => {
-                body.insert("param".into(), json!(param));
-            }
-            InvalidTimestamp => {
-                body.insert("serverTime".into(), json!(crate::clock::now_secs()));
-            }
-            ServerBusy { retry_after } => {
-                body.insert("retryAfter".into(), json!(retry_after));
-                body.insert("retryAfterLocalized".into(), json!(localized(*retry_after)));
-            }
             TooManyRequests {
                 retry_after,
                 unblock,
-            } => {
-                body.insert("retryAfter".into(), json!(retry_after));
-                body.insert("retryAfterLocalized".into(), json!(localized(*retry_after)));
-                unblock_fields(body, *unblock);
+            } => Answer::new(
+                114,
+                S::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Client has sent too many requests",
+            )
+            .retry_after(*retry_after)
+            .unblock(*unblock),
+            InvalidNonce => unauthorized(115, "Invalid nonce in request signature"),
+            Gone => Answer::new(116, S::GONE, "Gone", "This endpoint is no longer supported"),
+            IncorrectEmailCase { email } => {
+                bad(120, "Incorrect email case").with("email", json!(email))
             }
-            RequestBlocked { unblock } => unblock_fields(body, *unblock),
-            InvalidVerificationCodeWithTries { tries, ttl } => {
-                body.insert("tries".into(), json!(tries));
-                body.insert("ttl".into(), json!(ttl));
+            RequestBlocked { unblock } => Answer::new(
+                125,
+                S::BAD_REQUEST,
+                "Request blocked",
+                "The request was blocked for security reasons",
+            )
+            .unblock(*unblock),
+            MustResetAccount { email } => {
+                bad(126, "Account must be reset").with("email", json!(email))
             }
-            _ => {}
+            InvalidUnblockCode => bad(127, "Invalid unblock code"),
+            UnverifiedSession => bad(138, "Unconfirmed session"),
+            CannotLoginWithEmail => bad(149, "This email can not currently be used to login"),
+            CannotResendToUnownedEmail => bad(
+                150,
+                "Can not resend email code to an email that does not belong to this account",
+            ),
+            FailedToSendEmail { .. } => Answer::new(
+                151,
+                S::UNPROCESSABLE_ENTITY,
+                "Unprocessable Entity",
+                "Failed to send email",
+            ),
+            InvalidOrExpiredOtpCode => bad(183, "Invalid or expired verification code"),
+            ServerBusy { retry_after } => Answer::new(
+                201,
+                S::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                "Service unavailable",
+            )
+            .retry_after(*retry_after),
+            FeatureNotEnabled => Answer::new(
+                202,
+                S::SERVICE_UNAVAILABLE,
+                "Feature not enabled",
+                "Feature not enabled",
+            ),
+            BackendFailure { .. } => Answer::new(
+                203,
+                S::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                "A backend service request failed.",
+            ),
+            NotFound => Answer::new(999, S::NOT_FOUND, "Not Found", "Not Found"),
+            MethodNotAllowed => Answer::new(
+                999,
+                S::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                "Method Not Allowed",
+            ),
+            RequestTimeout => Answer::new(
+                999,
+                S::REQUEST_TIMEOUT,
+                "Request Timeout",
+                "Request Timeout",
+            ),
+            Unexpected => Answer::new(
+                999,
+                S::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                "Unspecified error",
+            ),
         }
     }
 
-    /// Storage failures are logged here (never with secrets) and answered as 503 errno 203.
-    pub fn backend(err: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %err, "storage backend failure");
-        ApiError::BackendFailure
+    pub fn errno(&self) -> u32 {
+        self.answer().errno
+    }
+
+    /// A storage failure: logged here (the cause, never secrets) and answered as errno 203.
+    pub fn backend(cause: impl Into<Cause>) -> Self {
+        let cause = cause.into();
+        tracing::error!(error = %cause, "storage backend failure");
+        ApiError::BackendFailure { cause }
+    }
+
+    /// A mail the request depends on could not be handed off (errno 151); the mailer
+    /// has logged the failure with its template.
+    pub fn mail(cause: impl Into<Cause>) -> Self {
+        ApiError::FailedToSendEmail {
+            cause: cause.into(),
+        }
     }
 }
 
 /// `retryAfterLocalized`, in the request's language (see [`crate::relative_time`]).
 fn localized(retry_after_secs: u64) -> String {
     crate::relative_time::in_request_language(retry_after_secs)
-}
-
-/// How a client lifts a sign-in block: FxA's `email-captcha` (a mailed unblock code).
-fn unblock_fields(body: &mut Map<String, Value>, unblock: bool) {
-    if unblock {
-        body.insert("verificationMethod".into(), json!("email-captcha"));
-        body.insert("verificationReason".into(), json!("login"));
-    }
 }
 
 fn body_word(source: Source) -> &'static str {
@@ -320,15 +355,17 @@ impl From<foxden_db::DbError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, error, message) = self.status_error_message();
+        let answer = self.answer();
         let mut body = Map::new();
-        body.insert("code".into(), json!(status.as_u16()));
-        body.insert("errno".into(), json!(self.errno()));
-        body.insert("error".into(), json!(error));
-        body.insert("message".into(), json!(message));
+        body.insert("code".into(), json!(answer.status.as_u16()));
+        body.insert("errno".into(), json!(answer.errno));
+        body.insert("error".into(), json!(answer.error));
+        body.insert("message".into(), json!(answer.message));
         body.insert("info".into(), json!(INFO_URL));
-        self.extras(&mut body);
-        let mut response = (status, axum::Json(Value::Object(body))).into_response();
+        for (field, value) in answer.extras {
+            body.insert(field.into(), value);
+        }
+        let mut response = (answer.status, axum::Json(Value::Object(body))).into_response();
         if let ApiError::ServerBusy { retry_after }
         | ApiError::TooManyRequests { retry_after, .. } = self
         {
@@ -341,3 +378,64 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    async fn body_text(err: ApiError) -> (u16, String) {
+        let response = err.into_response();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn causes_are_kept_for_logs_and_kept_out_of_bodies() {
+        let storage = ApiError::backend(std::io::Error::other("disk on fire"));
+        assert_eq!(
+            storage.source().map(|c| c.to_string()).as_deref(),
+            Some("disk on fire")
+        );
+        assert!(storage.to_string().contains("disk on fire"));
+        let (status, body) = body_text(storage).await;
+        assert_eq!(status, 500);
+        assert!(
+            body.contains("\"errno\":203") && !body.contains("disk"),
+            "{body}"
+        );
+
+        let mail = ApiError::mail(crate::mail::MailError::Transport {
+            permanent: true,
+            detail: "550 no such user".into(),
+        });
+        assert!(mail.source().is_some_and(|c| c.to_string().contains("550")));
+        let (status, body) = body_text(mail).await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("\"errno\":151") && !body.contains("550"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_table_gives_status_errno_and_extras() {
+        let (status, body) = body_text(ApiError::TooManyRequests {
+            retry_after: 30,
+            unblock: true,
+        })
+        .await;
+        assert_eq!(status, 429);
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["errno"], 114);
+        assert_eq!(body["retryAfter"], 30);
+        assert_eq!(body["verificationMethod"], "email-captcha");
+        let answer = ApiError::UnknownAccount { email: None }.answer();
+        assert_eq!((answer.errno, answer.status.as_u16()), (102, 400));
+        assert!(answer.extras.is_empty());
+    }
+}

@@ -20,6 +20,7 @@ pub mod serve;
 pub mod service;
 pub mod settings;
 pub mod state;
+pub mod user_agent;
 pub mod validate;
 
 use std::sync::Arc;
@@ -103,7 +104,10 @@ fn mail_worker(state: &AppState) -> mail::queue::MailWorker {
         db: state.db.clone(),
         mailer: state.mailer.clone(),
         codec: state.mail_codec.clone(),
-        policy: mail::queue::RetryPolicy::default(),
+        policy: mail::queue::RetryPolicy {
+            first_retry_ms: state.settings.mail_retry_ms,
+            ..mail::queue::RetryPolicy::default()
+        },
         waker: state.mail_waker.clone(),
         log_key: state.mail_log_key,
     }
@@ -123,9 +127,9 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .map_err(|e| format!("BrowserID signing key: {e}"))?;
     let mut seal_key = [0u8; 32];
     foxden_crypto::hkdf::hkdf_sha256(&secret, None, b"foxden/v1/token-key-seal", &mut seal_key);
-    let db = connect_db(&settings.database_url).await?;
+    let db = connect_db(settings.database_url.expose()).await?;
     let mailer = mail::from_settings(
-        settings.smtp_url.as_deref(),
+        settings.smtp_url.as_ref().map(|url| url.expose().as_str()),
         &settings.mail_from,
         &settings.data_dir,
     )?;

@@ -97,7 +97,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
     match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
-            foxden::connect_db(&settings.database_url).await?;
+            foxden::connect_db(settings.database_url.expose()).await?;
             println!("migrations applied");
             Ok(())
         }
@@ -190,7 +190,7 @@ fn healthcheck(settings: &Settings) -> Result<(), String> {
 }
 
 async fn verify_account(settings: Settings, email: &str) -> Result<(), String> {
-    let db = foxden::connect_db(&settings.database_url).await?;
+    let db = foxden::connect_db(settings.database_url.expose()).await?;
     let account = db
         .account_by_email(&email.to_lowercase())
         .await

@@ -18,6 +18,7 @@ use crate::service::signup::{self, SignUp, V2Credentials};
 use crate::service::unblock;
 use crate::service::verification::{Delivery, LinkParams};
 use crate::state::AppState;
+use crate::user_agent::UserAgent;
 use crate::validate::{Alnum, Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
 
 pub fn routes() -> Router<AppState> {
@@ -139,6 +140,7 @@ async fn create(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
+    UserAgent(user_agent): UserAgent,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Json<Value>> {
@@ -162,7 +164,7 @@ async fn create(
             v2,
             keys: query.keys,
             links,
-            user_agent: Default::default(),
+            user_agent,
             short_code,
             ip,
         },
@@ -247,6 +249,7 @@ async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     locale: Locale,
+    UserAgent(user_agent): UserAgent,
     ApiQuery(query): ApiQuery<KeysQuery>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<Value>> {
@@ -266,7 +269,7 @@ async fn login(
             creds,
             keys: query.keys,
             links,
-            user_agent: Default::default(),
+            user_agent,
             delivery: parts.delivery,
             ip,
             unblock_code: parts.unblock_code,

@@ -40,7 +40,7 @@ pub fn version_info() -> Value {
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "source": "https://github.com/foxden/foxden",
-        "commit": option_env!("FOXDEN_COMMIT").unwrap_or("unknown"),
+        "commit": env!("FOXDEN_BUILD_COMMIT"),
     })
 }
 

@@ -9,6 +9,8 @@ const RESERVED_FDS: u64 = 256;
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (common practice for
 /// servers); returns the soft limit in effect, or `None` where it is unknown.
+// getrlimit/setrlimit have no safe wrapper in libc (see the SAFETY notes inside).
+#[allow(unsafe_code)]
 pub(super) fn raise_to_hard_limit() -> Option<u64> {
     #[cfg(unix)]
     {
@@ -26,11 +28,12 @@ pub(super) fn raise_to_hard_limit() -> Option<u64> {
                 rlim_cur: limit.rlim_max.min(1 << 20),
                 rlim_max: limit.rlim_max,
             };
-            // SAFETY: setrlimit only reads the struct.
-            if wanted.rlim_cur > limit.rlim_cur
-                && unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) } == 0
-            {
-                limit.rlim_cur = wanted.rlim_cur;
+            if wanted.rlim_cur > limit.rlim_cur {
+                // SAFETY: setrlimit only reads the struct.
+                let status = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) };
+                if status == 0 {
+                    limit.rlim_cur = wanted.rlim_cur;
+                }
             }
         }
         // rlim_t is u64 on 64-bit targets, u32 on some 32-bit ones.

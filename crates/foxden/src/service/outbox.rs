@@ -21,7 +21,7 @@ pub struct Outgoing {
 impl Outgoing {
     /// Errno 151 when the recipient cannot be mailed at all (see `mail::recipient`).
     pub fn seal(state: &AppState, mail: &Mail) -> ApiResult<Self> {
-        mail::recipient(&mail.to).map_err(|_| ApiError::FailedToSendEmail)?;
+        mail::recipient(&mail.to).map_err(ApiError::mail)?;
         Ok(Outgoing {
             template: mail.template,
             payload: state.mail_codec.seal(mail),

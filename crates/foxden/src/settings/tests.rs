@@ -3,14 +3,24 @@
 use super::*;
 
 fn load(env: &[(&str, &str)], file: &str) -> Result<Settings, String> {
-    let file: FileSettings = toml::from_str(file).map_err(|e| e.to_string())?;
+    load_reading(env, file).map(|(settings, _)| settings)
+}
+
+/// Also the keys the loader read.
+fn load_reading(
+    env: &[(&str, &str)],
+    file: &str,
+) -> Result<(Settings, std::collections::BTreeSet<&'static str>), String> {
+    let file: toml::Table = toml::from_str(file).map_err(|e| e.to_string())?;
     let env: Vec<(String, String)> = env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Settings::from_sources(file, |key| {
+    let sources = Sources::new("test.toml", file, |key| {
         env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
-    })
+    })?;
+    let settings = Settings::from_sources(&sources)?;
+    Ok((settings, sources.read_keys()))
 }
 
 #[test]
@@ -19,7 +29,7 @@ fn defaults() {
     assert_eq!(s.listen.to_string(), "127.0.0.1:9000");
     assert_eq!(s.public_url.as_str(), "http://127.0.0.1:9000/");
     assert_eq!(s.hawk_port().unwrap(), 9000);
-    assert!(s.database_url.starts_with("sqlite:"));
+    assert!(s.database_url.expose().starts_with("sqlite:"));
     assert_eq!(s.max_body_bytes, 16384);
     assert!(s.smtp_url.is_none());
     assert!(s.signin_confirm_force_email_regex.is_none());
@@ -175,4 +185,94 @@ fn redacts_passwords() {
     let s = load(&[("FOXDEN_DATABASE_URL", "postgres://u:secret@h/db")], "").unwrap();
     assert!(!s.redacted().contains("secret"));
     assert!(!format!("{s:?}").contains("secret"));
+}
+
+#[test]
+fn secrets_print_as_stars() {
+    let s = load(
+        &[
+            ("FOXDEN_DATABASE_URL", "postgres://u:hunter2@h/db"),
+            ("FOXDEN_SMTP_URL", "smtp://mailer:hunter3@h:25"),
+        ],
+        "",
+    )
+    .unwrap();
+    assert_eq!(
+        format!("{:?} {}", s.database_url, s.database_url),
+        "*** ***"
+    );
+    let smtp = s.smtp_url.as_ref().unwrap();
+    assert_eq!(format!("{smtp:?} {smtp}"), "*** ***");
+    assert_eq!(smtp.expose(), "smtp://mailer:hunter3@h:25");
+    let shown = s.redacted();
+    assert!(!shown.contains("hunter"), "{shown}");
+    assert!(
+        shown.contains("smtp_url = \"smtp://mailer:REDACTED@h:25\""),
+        "{shown}"
+    );
+}
+
+#[test]
+fn every_key_is_loaded_and_printed() {
+    let (s, read) = load_reading(&[], "").unwrap();
+    let defined: std::collections::BTreeSet<&str> = keys::KEYS.iter().map(|k| k.name).collect();
+    assert_eq!(read, defined, "keys read by the loader vs keys::KEYS");
+    assert_eq!(defined.len(), keys::KEYS.len(), "a key is defined twice");
+    let shown = s.redacted();
+    let printed: Vec<&str> = shown
+        .lines()
+        .map(|line| line.split(" = ").next().unwrap_or_default())
+        .collect();
+    let names: Vec<&str> = keys::KEYS.iter().map(|k| k.name).collect();
+    assert_eq!(printed, names);
+}
+
+#[test]
+fn every_key_can_be_set_in_the_file() {
+    for key in keys::KEYS {
+        let err = load(&[], &format!("{} = []", key.name)).err();
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains(key.name)),
+            "{}: {err:?}",
+            key.name
+        );
+    }
+    let err = load(&[], "scrypt_workers = -1").err().unwrap_or_default();
+    assert!(err.contains("scrypt_workers"), "{err}");
+    let err = load(&[], "log_format = \"xml\"").err().unwrap_or_default();
+    assert!(err.contains("FOXDEN_LOG_FORMAT"), "{err}");
+    assert_eq!(
+        load(&[], "log_format = \"json\"").unwrap().log_format,
+        LogFormat::Json
+    );
+}
+
+#[test]
+fn for_tests_uses_the_defaults() {
+    let dir = std::path::Path::new("/tmp/foxden-for-tests");
+    let s = Settings::for_tests("127.0.0.1:4321".parse().unwrap(), dir);
+    assert_eq!(s.public_url.as_str(), "http://127.0.0.1:4321/");
+    assert_eq!(s.data_dir, dir);
+    assert_eq!(s.database_url.expose(), &foxden_db::sqlite_url_for(dir));
+    assert_eq!((s.scrypt_workers, s.scrypt_refusal_hold_ms), (2, 0));
+    assert_eq!(s.max_body_bytes, 16384);
+    assert!(s.rate_limit && s.smtp_url.is_none());
+}
+
+/// The README's configuration table is the one `keys::readme_table` renders; after
+/// changing a key, paste the table this test prints into README.md.
+#[test]
+fn readme_table_matches_the_keys() {
+    let readme = include_str!("../../../../README.md");
+    let expected = keys::readme_table();
+    let start = readme.find("| variable | default | meaning |");
+    let found = start.map(|start| {
+        let rest = &readme[start..];
+        let end = rest.find("\n\n").map_or(rest.len(), |end| end + 1);
+        &rest[..end]
+    });
+    assert!(
+        found == Some(expected.as_str()),
+        "README.md's configuration table differs from settings::keys; it should be:\n{expected}"
+    );
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use foxden::settings::{LogFormat, Settings};
+use foxden::settings::{Secret, Settings};
 use foxden_db::ops::{MailQueue, OneTimeCodes};
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
@@ -45,6 +45,8 @@ pub struct Options {
     pub body_read_timeout_ms: u64,
     pub idle_timeout_ms: u64,
     pub max_connections: Option<usize>,
+    /// `FOXDEN_MAIL_RETRY_MS`.
+    pub mail_retry_ms: i64,
 }
 
 impl Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             body_read_timeout_ms: 30_000,
             idle_timeout_ms: 60_000,
             max_connections: None,
+            mail_retry_ms: 30_000,
         }
     }
 }
@@ -127,32 +130,22 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let public_url = url::Url::parse(&format!("http://{addr}/")).unwrap();
     let settings = Settings {
-        listen: addr,
         public_url: public_url.clone(),
-        data_dir: data_dir.clone(),
         database_url: opts
             .database_url
-            .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir)),
-        smtp_url: opts.smtp_url,
-        mail_from: "Firefox Accounts <no-reply@foxden.test>".into(),
+            .unwrap_or_else(|| foxden_db::sqlite_url_for(&data_dir))
+            .into(),
+        smtp_url: opts.smtp_url.map(Secret::new),
         content_url: opts
             .content_url
             .map_or(public_url, |u| url::Url::parse(u).unwrap()),
-        log_format: LogFormat::Pretty,
         hawk_skew_secs: opts.hawk_skew_secs,
-        max_body_bytes: 16 * 1024,
-        scrypt_workers: 2,
-        scrypt_queue: 32,
-        scrypt_max_wait_ms: 60_000,
-        scrypt_refusal_hold_ms: 0,
-        session_lifetime_ms: 28 * 24 * 60 * 60 * 1000,
         skip_confirm_new_account_ms: opts.skip_confirm_new_account_ms,
         known_ip_recency_ms: opts.known_ip_recency_ms,
         signin_confirm_force_email_regex: opts
             .force_confirm_email
             .map(|p| foxden::settings::force_email_regex(p).unwrap()),
         rate_limit: opts.rate_limit,
-        client_address_depth: 2,
         trusted_proxies: foxden::settings::parse_networks("test", opts.trusted_proxies).unwrap(),
         rate_limit_allowed_ips: foxden::settings::parse_networks("test", opts.allowed_ips).unwrap(),
         rate_limit_allowed_email_domains: opts
@@ -165,6 +158,8 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         body_read_timeout_ms: opts.body_read_timeout_ms,
         idle_timeout_ms: opts.idle_timeout_ms,
         max_connections: opts.max_connections,
+        mail_retry_ms: opts.mail_retry_ms,
+        ..Settings::for_tests(addr, &data_dir)
     };
     let app = foxden::Application::build_on(settings, listener)
         .await
@@ -277,7 +272,7 @@ impl TestApp {
     pub async fn mail_settled(&self) {
         let start = std::time::Instant::now();
         loop {
-            let pending = self.db.mail_awaiting_first_attempt().await.expect("mail queue");
+            let pending = self.db.mail_queue_depth().await.expect("mail queue").untried;
             if pending == 0 {
                 return;
             }
@@ -286,6 +281,23 @@ impl TestApp {
                 "{pending} queued mails were never tried"
             );
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits until the mail queue is empty: every message sent or given up
+    /// (retries included, so only with a short `mail_retry_ms`).
+    pub async fn mail_drained(&self) {
+        let start = std::time::Instant::now();
+        loop {
+            let queued = self.db.mail_queue_depth().await.expect("mail queue").queued;
+            if queued == 0 {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "{queued} mails are still queued"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 

@@ -179,6 +179,24 @@ async fn dockerflow_endpoints() {
     assert!(r.body["version"].is_string());
 }
 
+/// `/__version__` names the commit the binary was built from (see build.rs).
+#[tokio::test]
+async fn version_reports_the_build_commit() {
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string());
+    let expected = head
+        .or_else(|| option_env!("FOXDEN_COMMIT").map(str::to_string))
+        .unwrap_or_else(|| "unknown".into());
+    let app = spawn_app().await;
+    let r = app.get("/__version__").await.ok();
+    assert_eq!(r.body["commit"], expected.as_str());
+}
+
 #[tokio::test]
 async fn cors_exposes_timestamp() {
     let app = spawn_app().await;

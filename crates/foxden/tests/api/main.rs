@@ -27,3 +27,4 @@ mod session;
 mod shutdown;
 mod unblock;
 mod undeliverable;
+mod user_agent;
