@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmarks against the release binary on this machine (SQLite, outbox mail).
-# Usage: [FOXDEN_BIN=…] bench/load.sh [seconds]   — needs wrk (apt-get install wrk) and python3.
+# Usage: [FOXDEN_BIN=…] [FOXDEN_BENCH_POSTGRES_URL=postgres://…] bench/load.sh [seconds]
+# — needs wrk (apt-get install wrk) and python3. With FOXDEN_BENCH_POSTGRES_URL set, the
+# session/status run is repeated against a second server on that PostgreSQL database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-15}
@@ -32,3 +34,14 @@ wrk -t1 -c16 -d"$((secs * 2))s" --latency -s bench/login_flood.lua "http://127.0
 echo "peak RSS (VmHWM): $(rss VmHWM)"
 sleep 2
 echo "idle RSS after load: $(rss VmRSS)"
+if [ -n "${FOXDEN_BENCH_POSTGRES_URL:-}" ]; then
+  kill $pid; wait $pid 2>/dev/null || true
+  FOXDEN_DATABASE_URL=$FOXDEN_BENCH_POSTGRES_URL FOXDEN_RATE_LIMIT=off FOXDEN_LISTEN=127.0.0.1:$port \
+    FOXDEN_DATA_DIR=$data RUST_LOG=warn "$bin" serve &
+  pid=$!
+  for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/__lbheartbeat__" >/dev/null && break; sleep 0.2; done
+  prep=$(python3 bench/prep.py "http://127.0.0.1:$port")
+  export HAWK=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["session_status_hawk"])' "$prep")
+  echo "== PostgreSQL: GET /v1/session/status, Hawk, 50 connections, ${secs}s"
+  wrk -t1 -c50 -d"${secs}s" --latency -s bench/session_status.lua "http://127.0.0.1:$port"
+fi

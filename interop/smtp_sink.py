@@ -12,11 +12,15 @@ When the listener is up, the sink writes ``host:port`` to the ready file (defaul
 ``MAIL_DIR/.sink-ready``) and prints ``smtp_sink: READY host:port`` on stdout. It
 runs until SIGTERM or SIGINT arrives and removes the ready file on the way out.
 
-Usage: smtp_sink.py [--host 127.0.0.1] [--port PORT] [--ready-file PATH] MAIL_DIR
+``--delay-ms N`` makes the sink answer each message N ms late, as a slow mail
+server does (the mail-queue benchmark uses it).
+
+Usage: smtp_sink.py [--host 127.0.0.1] [--port PORT] [--ready-file PATH] [--delay-ms N] MAIL_DIR
 The port can also come from $SMTP_SINK_PORT. Port 0 (the default) picks a free port.
 """
 
 import argparse
+import asyncio
 import itertools
 import os
 import signal
@@ -29,12 +33,15 @@ from aiosmtpd.controller import Controller
 
 
 class MaildirHandler:
-    def __init__(self, mail_dir):
+    def __init__(self, mail_dir, delay_ms=0):
         self.mail_dir = mail_dir
+        self.delay = delay_ms / 1000
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8", "surrogateescape")
@@ -67,6 +74,7 @@ def main(argv=None):
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("SMTP_SINK_PORT", "0")))
     p.add_argument("--ready-file", default=None)
+    p.add_argument("--delay-ms", type=int, default=0)
     args = p.parse_args(argv)
 
     os.makedirs(args.mail_dir, exist_ok=True)
@@ -74,7 +82,7 @@ def main(argv=None):
     port = args.port or free_port(args.host)
 
     controller = Controller(
-        MaildirHandler(args.mail_dir),
+        MaildirHandler(args.mail_dir, args.delay_ms),
         hostname=args.host,
         port=port,
         enable_SMTPUTF8=True,

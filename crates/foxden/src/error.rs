@@ -409,7 +409,10 @@ mod tests {
             "{body}"
         );
 
-        let mail = ApiError::mail(crate::mail::MailError::Transport("550 no such user".into()));
+        let mail = ApiError::mail(crate::mail::MailError::Transport {
+            permanent: true,
+            detail: "550 no such user".into(),
+        });
         assert!(mail.source().is_some_and(|c| c.to_string().contains("550")));
         let (status, body) = body_text(mail).await;
         assert_eq!(status, 422);

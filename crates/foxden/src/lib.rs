@@ -24,6 +24,8 @@ pub mod state;
 pub mod user_agent;
 pub mod validate;
 
+use std::sync::Arc;
+
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -86,9 +88,29 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let pruner = tokio::spawn(prune::run(self.state.clone()));
+        let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+        let mail = tokio::spawn(mail_worker(&self.state).run(mail_stopped));
         let served = serve::serve(self.listener, self.router, self.limits, shutdown).await;
         pruner.abort();
+        // The batch in hand is finished; what is still queued waits in the database.
+        let _ = stop_mail.send(true);
+        let _ = mail.await;
         served
+    }
+}
+
+/// The mail-queue worker of this process (ADR 0016).
+fn mail_worker(state: &AppState) -> mail::queue::MailWorker {
+    mail::queue::MailWorker {
+        db: state.db.clone(),
+        mailer: state.mailer.clone(),
+        codec: state.mail_codec.clone(),
+        policy: mail::queue::RetryPolicy {
+            first_retry_ms: state.settings.mail_retry_ms,
+            ..mail::queue::RetryPolicy::default()
+        },
+        waker: state.mail_waker.clone(),
+        log_key: state.mail_log_key,
     }
 }
 
@@ -123,6 +145,9 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             std::time::Duration::from_millis(settings.scrypt_refusal_hold_ms as u64),
         ),
         mailer,
+        mail_codec: Arc::new(mail::MailCodec::from_secret(&secret)),
+        mail_waker: mail::queue::MailWaker::default(),
+        mail_log_key: mail::queue::log_key(&secret),
         hawk_host: settings.hawk_host(),
         hawk_port,
         browserid,

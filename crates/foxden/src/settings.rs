@@ -31,6 +31,8 @@ pub struct Settings {
     /// `smtp://…` or `smtps://…` (may hold a password); unset: the outbox folder.
     pub smtp_url: Option<Secret<String>>,
     pub mail_from: String,
+    /// The wait after a mail's first failed hand-off (ms); doubles with each failure.
+    pub mail_retry_ms: i64,
     pub content_url: url::Url,
     pub log_format: LogFormat,
     pub hawk_skew_secs: i64,
@@ -206,6 +208,10 @@ impl Settings {
             scrypt_workers,
             scrypt_queue,
             scrypt_max_wait_ms: src.number("scrypt_max_wait_ms")?.unwrap_or(1500).max(0),
+            mail_retry_ms: src
+                .number("mail_retry_ms")?
+                .unwrap_or(30_000)
+                .clamp(1, 3_600_000),
             scrypt_refusal_hold_ms: src
                 .number("scrypt_refusal_hold_ms")?
                 .unwrap_or(500)

@@ -8,7 +8,8 @@ use foxden_db::ops::Accounts;
 use foxden_db::Store;
 
 use crate::browserid::BrowserIdKeys;
-use crate::mail::Mailer;
+use crate::mail::queue::MailWaker;
+use crate::mail::{MailCodec, Mailer};
 use crate::service::password::PasswordPool;
 use crate::settings::Settings;
 
@@ -21,7 +22,14 @@ pub struct Shared {
     /// Seals Hawk keys at rest; its key lives in the data folder, not in the database.
     pub sealer: SecretBox,
     pub passwords: PasswordPool,
+    /// Delivers queued mail (used by the worker only: requests queue mail).
     pub mailer: Arc<dyn Mailer>,
+    /// Seals mail for the queue (ADR 0016).
+    pub mail_codec: Arc<MailCodec>,
+    /// Wakes this process's delivery worker after a commit that queued mail.
+    pub mail_waker: MailWaker,
+    /// Keys the recipient hash in mail-queue log lines.
+    pub mail_log_key: [u8; 32],
     pub hawk_host: String,
     pub hawk_port: u16,
     /// Keys that sign BrowserID certificates (`/certificate/sign`).

@@ -20,6 +20,13 @@ pub struct QueuedMail {
     pub created_at: Millis,
 }
 
+/// See [`MailQueue::mail_queue_depth`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queued: u64,
+    pub untried: u64,
+}
+
 fn queued(r: &Row<'_>) -> DbResult<QueuedMail> {
     Ok(QueuedMail {
         id: r.int(0)?,
@@ -93,6 +100,23 @@ pub trait MailQueue: Conn {
             .exec(sql, params![id, attempts, next_attempt_at])
             .await?
             > 0)
+    }
+
+    /// How many messages are queued, and how many of them were never tried (due,
+    /// or claimed and in a worker's hands): for health output and for readers of
+    /// the mail that wait for its delivery (the tests).
+    async fn mail_queue_depth(&self) -> DbResult<QueueDepth> {
+        let sql = sql!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN attempts = 0 THEN 1 ELSE 0 END), 0) \
+             FROM mail_queue"
+        );
+        let depth = self.query_opt(sql, params![], |r| {
+            Ok(QueueDepth {
+                queued: r.int(0)?.max(0) as u64,
+                untried: r.int(1)?.max(0) as u64,
+            })
+        });
+        Ok(depth.await?.unwrap_or_default())
     }
 
     /// Given up on: the message goes (the caller logs it). False if it was already gone.

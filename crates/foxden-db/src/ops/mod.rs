@@ -20,7 +20,7 @@ mod tokens;
 pub use accounts::Accounts;
 pub use codes::OneTimeCodes;
 pub use housekeeping::Housekeeping;
-pub use mail_queue::{MailQueue, QueuedMail};
+pub use mail_queue::{MailQueue, QueueDepth, QueuedMail};
 pub use rate_limits::RateLimits;
 pub use security::SecurityEvents;
 pub use sessions::Sessions;

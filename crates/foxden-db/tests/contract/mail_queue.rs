@@ -127,3 +127,27 @@ pub async fn concurrent_claimers_never_share_a_message(db: Store) {
     }
     assert_eq!(seen, all);
 }
+
+pub async fn depth_counts_queued_and_untried_mail(db: Store) {
+    let none = QueueDepth {
+        queued: 0,
+        untried: 0,
+    };
+    assert_eq!(db.mail_queue_depth().await.unwrap(), none);
+    let a = db.enqueue_mail("verify", b"a", NOW).await.unwrap();
+    db.enqueue_mail("verify", b"b", NOW).await.unwrap();
+    let both_untried = QueueDepth {
+        queued: 2,
+        untried: 2,
+    };
+    assert_eq!(db.mail_queue_depth().await.unwrap(), both_untried);
+    // A claimed message is still untried until its attempt is recorded.
+    assert_eq!(db.claim_due_mail(NOW, LEASE, 1).await.unwrap().len(), 1);
+    assert_eq!(db.mail_queue_depth().await.unwrap(), both_untried);
+    assert!(db.retry_mail_later(a, 1, NOW + LEASE).await.unwrap());
+    let one_retrying = QueueDepth {
+        queued: 2,
+        untried: 1,
+    };
+    assert_eq!(db.mail_queue_depth().await.unwrap(), one_retrying);
+}

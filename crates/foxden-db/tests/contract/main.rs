@@ -123,6 +123,7 @@ contract_cases! {
     mail_queue::sent_retried_and_given_up_mail,
     mail_queue::mail_enqueued_in_a_transaction_needs_its_commit,
     mail_queue::concurrent_claimers_never_share_a_message,
+    mail_queue::depth_counts_queued_and_untried_mail,
     transactions::dropped_transaction_writes_nothing,
     transactions::composed_operations_commit_together,
     transactions::failed_statement_blocks_the_commit,

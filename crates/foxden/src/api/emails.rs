@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
 use crate::service::link_code::{self, LinkCode};
+use crate::service::outbox;
 use crate::service::verification::{self, is_fully_verified, LinkParams};
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
@@ -165,16 +166,18 @@ async fn resend_code(
         resume: body.resume.map(|r| r.0).unwrap_or_default(),
         locale,
     };
-    if !account.email_verified {
-        verification::send_account_verification(&state, &account, &links).await?;
-    } else if let Some(unverified) = &auth.token.unverified {
-        verification::send_login_verification(
-            &state,
-            &account,
-            &unverified.token_verification_id,
-            &links,
-        )
-        .await?;
+    let mail = if !account.email_verified {
+        Some(verification::account_verification_mail(
+            &state, &account, &links,
+        ))
+    } else {
+        auth.token.unverified.as_ref().map(|unverified| {
+            let id = &unverified.token_verification_id;
+            verification::login_verification_mail(&state, &account, id, &links)
+        })
+    };
+    if let Some(mail) = mail {
+        outbox::send(&state, &mail).await?;
     }
     Ok(Json(Empty {}))
 }

@@ -20,6 +20,7 @@ use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
+use crate::service::outbox;
 use crate::service::security;
 use crate::service::short_code;
 use crate::service::signin::{self, Credentials};
@@ -284,10 +285,11 @@ async fn resend_code(
     let account = state.token_account(&auth.token.core.uid).await?;
     let subject = Subject::account(&ip, &account);
     customs::check(&state, Action::RecoveryEmailResendCode, subject).await?;
-    if account.email_verified {
-        verification::send_login_short_code(&state, &account, locale).await?;
+    let mail = if account.email_verified {
+        verification::login_short_code_mail(&state, &account, locale)
     } else {
-        verification::send_account_short_code(&state, &account, locale).await?;
-    }
+        verification::account_short_code_mail(&state, &account, locale)
+    };
+    outbox::send(&state, &mail).await?;
     Ok(Json(Empty {}))
 }

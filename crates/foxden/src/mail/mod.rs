@@ -2,8 +2,10 @@
 //! outbox one that writes `.eml` files for self-hosters without mail. Every
 //! message carries FxA's `X-*` headers so test tooling can read codes from any sink.
 
+mod codec;
 pub mod l10n;
 mod outbox;
+pub mod queue;
 mod smtp;
 pub mod templates;
 
@@ -15,6 +17,7 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
 
+pub use codec::MailCodec;
 pub use l10n::Locale;
 pub use outbox::OutboxMailer;
 pub use smtp::SmtpMailer;
@@ -35,8 +38,10 @@ pub struct Mail {
 pub enum MailError {
     #[error("mail could not be built: {0}")]
     Build(String),
-    #[error("mail could not be delivered: {0}")]
-    Transport(String),
+    /// The hand-off failed; `permanent` when the mail server refused the message
+    /// for good (an SMTP 5xx), so that trying again is pointless.
+    #[error("mail could not be delivered: {detail}")]
+    Transport { permanent: bool, detail: String },
 }
 
 #[async_trait::async_trait]

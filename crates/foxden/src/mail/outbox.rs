@@ -38,8 +38,8 @@ impl Mailer for OutboxMailer {
             Ok(path)
         })
         .await
-        .map_err(|e| MailError::Transport(e.to_string()))?
-        .map_err(|e| MailError::Transport(e.to_string()))?;
+        .map_err(|e| transient(e.to_string()))?
+        .map_err(|e| transient(e.to_string()))?;
         tracing::info!(
             template = mail.template,
             domain = log_domain(&mail.to),
@@ -47,5 +47,12 @@ impl Mailer for OutboxMailer {
             "no SMTP configured: mail written to the outbox"
         );
         Ok(())
+    }
+}
+
+fn transient(detail: String) -> MailError {
+    MailError::Transport {
+        permanent: false,
+        detail,
     }
 }

@@ -34,10 +34,14 @@ impl Mailer for SmtpMailer {
                 );
                 Ok(())
             }
-            Err(err) => {
-                tracing::warn!(template = mail.template, error = %err, "SMTP hand-off failed");
-                Err(MailError::Transport(err.to_string()))
-            }
+            // Logged by the queue (once, when it gives up): the server's reply can
+            // quote the recipient.
+            Err(err) => Err(MailError::Transport {
+                // A client error (e.g. a non-ASCII address and no SMTPUTF8) is this
+                // server refusing the message as surely as a 5xx.
+                permanent: err.is_permanent() || err.is_client(),
+                detail: err.to_string(),
+            }),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod forgot_otp;
 pub mod link_code;
 pub mod new_password;
 pub mod one_time_code;
+pub mod outbox;
 pub mod password;
 pub mod password_change;
 pub mod password_forgot;

@@ -9,6 +9,7 @@ use foxden_db::{
     Unverified, UserAgentInfo, VerificationMethod,
 };
 
+use super::outbox::Outgoing;
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
 use crate::error::ApiResult;
@@ -53,8 +54,8 @@ pub async fn replace_credentials(
     (kind, token_id_hash): (PlainTokenKind, &TokenIdHash),
     uid: &Uid,
     credentials: &Credentials,
-    new_session: Option<&SessionToken>,
-    key_fetch: &[KeyFetchToken],
+    (new_session, key_fetch): (Option<&SessionToken>, &[KeyFetchToken]),
+    notice: Option<&Outgoing>,
 ) -> ApiResult<bool> {
     let tx = state.db.begin().await?;
     if !tx.consume_plain_token(kind, token_id_hash, uid).await? {
@@ -68,7 +69,13 @@ pub async fn replace_credentials(
     for record in key_fetch {
         tx.insert_key_fetch_token(record).await?;
     }
+    if let Some(mail) = notice {
+        mail.queue_in(&tx).await?;
+    }
     tx.commit().await?;
+    if notice.is_some() {
+        state.mail_waker.wake();
+    }
     Ok(true)
 }
 

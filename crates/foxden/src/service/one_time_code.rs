@@ -7,7 +7,7 @@
 use foxden_db::ops::*;
 use foxden_db::{Account, OneTimeCode, OneTimeCodeKind};
 
-use super::verification::deliver;
+use super::outbox::Outgoing;
 use crate::clock::now_ms;
 use crate::error::ApiResult;
 use crate::mail::Mail;
@@ -43,9 +43,9 @@ pub struct CodeSpec {
     pub replace: bool,
 }
 
-/// Draws a code, stores its hash for the account and mails it (`write` turns the
-/// code into the mail). A code whose mail could not be handed over is removed
-/// again, and the caller gets errno 151.
+/// Draws a code and, in one transaction, stores its hash for the account and
+/// queues its mail (`write` turns the code into the mail). An address with no
+/// SMTP form is errno 151, and nothing is stored.
 pub async fn store_and_mail(
     state: &AppState,
     account: &Account,
@@ -59,14 +59,12 @@ pub async fn store_and_mail(
         code_hash: state.codes.one_time_hash(&account.uid, spec.kind, &code),
         created_at: now_ms(),
     };
-    state.db.create_one_time_code(&record, spec.replace).await?;
-    if let Err(err) = deliver(state, write(&code)).await {
-        state
-            .db
-            .consume_one_time_code(&account.uid, spec.kind, &record.code_hash)
-            .await?;
-        return Err(err);
-    }
+    let mail = Outgoing::seal(state, &write(&code))?;
+    let tx = state.db.begin().await?;
+    tx.create_one_time_code(&record, spec.replace).await?;
+    mail.queue_in(&tx).await?;
+    tx.commit().await?;
+    state.mail_waker.wake();
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use foxden_db::{Credentials, PasswordForgotToken, PlainTokenKind, Uid, Verificat
 use super::new_password::{
     hash_v2, issue_session, new_password, replace_credentials, NewPassword, SessionGrant,
 };
+use super::outbox::{self, Outgoing};
 use super::signup::V2Credentials;
 use super::tokens::Minted;
 use super::verification::{ctx, LinkParams};
@@ -49,7 +50,7 @@ pub async fn send_code(
 ) -> ApiResult<ForgotIssued> {
     let account = state.account_named(email).await?;
     let now = now_ms();
-    let (minted, token) = issue_token(state, &account.uid, now).await?;
+    let (minted, token) = new_token(state, &account.uid, now);
     let mail = templates::recovery(
         &account.email,
         &account.uid,
@@ -57,14 +58,13 @@ pub async fn send_code(
         &state.codes.open(&token.pass_code),
         &ctx(state, links),
     );
-    if let Err(err) = state.mailer.send(mail).await {
-        // The client never learns this token: leave none behind.
-        state
-            .db
-            .delete_password_forgot_token(&token.core.id_hash)
-            .await?;
-        return Err(ApiError::mail(err));
-    }
+    // The token and its mail: both or neither.
+    let recovery = Outgoing::seal(state, &mail)?;
+    let tx = state.db.begin().await?;
+    tx.insert_password_forgot_token(&token).await?;
+    recovery.queue_in(&tx).await?;
+    tx.commit().await?;
+    state.mail_waker.wake();
     tracing::info!(uid = %hex::encode(account.uid), "password reset code sent");
     Ok(ForgotIssued {
         uid: account.uid,
@@ -80,14 +80,20 @@ pub async fn issue_token(
     uid: &Uid,
     now: i64,
 ) -> ApiResult<(Minted, PasswordForgotToken)> {
+    let (minted, token) = new_token(state, uid, now);
+    state.db.insert_password_forgot_token(&token).await?;
+    Ok((minted, token))
+}
+
+/// A new passwordForgotToken and its record, not stored yet.
+fn new_token(state: &AppState, uid: &Uid, now: i64) -> (Minted, PasswordForgotToken) {
     let minted = Minted::new(TokenKind::PasswordForgot);
     let token = PasswordForgotToken {
         core: minted.core(state, *uid, now),
         pass_code: state.codes.fresh(),
         tries: FORGOT_TRIES,
     };
-    state.db.insert_password_forgot_token(&token).await?;
-    Ok((minted, token))
+    (minted, token)
 }
 
 /// `/password/forgot/resend_code`: the same code again. The server keeps only a hash
@@ -105,7 +111,7 @@ pub async fn resend_code(
         &state.codes.open(&token.pass_code),
         &ctx(state, links),
     );
-    state.mailer.send(mail).await.map_err(ApiError::mail)?;
+    outbox::send(state, &mail).await?;
     Ok(forgot_ttl_secs(token, now_ms()))
 }
 
@@ -215,24 +221,22 @@ pub async fn reset_account(
         reset_keys_changed_at: Some(now),
     };
     let token = (PlainTokenKind::AccountReset, &reset_token_id_hash);
+    // The notice goes with the reset; an address with no SMTP form only loses it.
+    let notice = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
+    let notice = Outgoing::seal(state, &notice).ok();
     let replaced = replace_credentials(
         state,
         token,
         &uid,
         &credentials,
-        new_session.as_ref(),
-        &key_fetch_tokens,
+        (new_session.as_ref(), &key_fetch_tokens),
+        notice.as_ref(),
     );
     if !replaced.await? {
         return Err(ApiError::InvalidToken);
     }
     tracing::info!(uid = %hex::encode(uid), "account reset");
     customs::forget_failures(state, &account.email).await;
-    let mail = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
-    if let Err(err) = state.mailer.send(mail).await {
-        // The reset is done; only the notification is lost.
-        tracing::warn!(error = %err, "could not send the passwordReset notification");
-    }
     Ok(ResetDone {
         uid,
         session: out_session,

@@ -5,9 +5,10 @@ use foxden_crypto::token::TokenKind;
 use foxden_db::ops::*;
 use foxden_db::{Account, KeyFetchToken, SessionToken, Unverified, VerificationMethod};
 
+use super::outbox::Outgoing;
 use super::password::{self, PasswordMatch, PasswordVersion};
 use super::security::{self, Event};
-use super::signin_confirmation::{confirmation_needed, send_confirmation_mail, Confirmation};
+use super::signin_confirmation::{confirmation_mail, confirmation_needed, Confirmation};
 use super::tokens::{key_fetch, Minted};
 use super::unblock;
 use super::verification::{
@@ -252,26 +253,19 @@ pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
         unverified.as_ref(),
         now,
     );
-    store_session(state, &session, &records).await?;
-    // Mail when the sign-in must be confirmed now (or the account's email is unconfirmed).
+    // Mail when the sign-in must be confirmed now (or the account's email is
+    // unconfirmed): queued with the session, so both or neither are kept.
     let to_confirm = unverified
         .as_ref()
         .filter(|u| u.must_verify || !account.email_verified);
-    if let Some(unverified) = to_confirm {
-        if let Err(err) =
-            send_confirmation_mail(state, &account, unverified, &req.links, req.delivery).await
-        {
-            // Leave nothing behind that the client never received.
-            state.db.delete_session(&session.core.id_hash).await?;
-            for record in &records {
-                state
-                    .db
-                    .delete_key_fetch_token(&record.core.id_hash)
-                    .await?;
-            }
-            return Err(err);
-        }
-    } else if account.email_verified {
+    let confirmation = to_confirm
+        .map(|u| {
+            let mail = confirmation_mail(state, &account, u, &req.links, req.delivery);
+            Outgoing::seal(state, &mail)
+        })
+        .transpose()?;
+    store_session(state, &session, &records, confirmation.as_ref()).await?;
+    if confirmation.is_none() && account.email_verified {
         notify_new_sign_in(state, &account, &req.links).await;
     }
     // Only a sign-in a rule let through (or, later, one confirmed by mail) counts
@@ -361,12 +355,18 @@ pub async fn reauth(
     });
     let (key_fetch_field, records) =
         key_fetch_if(keys, state, &account, &matched, unverified.as_ref(), now);
-    // Mail first: its code is the session's existing one, so a failed hand-off
-    // (errno 151) leaves the session exactly as it was.
-    if let Some(u) = unverified.as_ref().filter(|u| u.must_verify) {
-        send_confirmation_mail(state, &account, u, links, delivery).await?;
-    }
-    // The new verification state and the keyFetchTokens issued with it: both or neither.
+    // The confirmation mail (its code is the session's existing one), the new
+    // verification state and the keyFetchTokens issued with it: all or nothing.
+    let confirmation = unverified
+        .as_ref()
+        .filter(|u| u.must_verify)
+        .map(|u| {
+            Outgoing::seal(
+                state,
+                &confirmation_mail(state, &account, u, links, delivery),
+            )
+        })
+        .transpose()?;
     let tx = state.db.begin().await?;
     if !tx
         .reauth_session(&session.core.id_hash, now, unverified.as_ref())
@@ -377,7 +377,13 @@ pub async fn reauth(
     for record in &records {
         tx.insert_key_fetch_token(record).await?;
     }
+    if let Some(mail) = &confirmation {
+        mail.queue_in(&tx).await?;
+    }
     tx.commit().await?;
+    if confirmation.is_some() {
+        state.mail_waker.wake();
+    }
     let updated = SessionToken {
         unverified,
         auth_at: now,
@@ -391,16 +397,25 @@ pub async fn reauth(
     })
 }
 
-/// A session and the keyFetchTokens issued with it, in one transaction.
+/// A session, the keyFetchTokens issued with it and the mail that confirms it,
+/// in one transaction.
 async fn store_session(
     state: &AppState,
     session: &SessionToken,
     key_fetch: &[KeyFetchToken],
+    confirmation: Option<&Outgoing>,
 ) -> foxden_db::DbResult<()> {
     let tx = state.db.begin().await?;
     tx.insert_session(session).await?;
     for record in key_fetch {
         tx.insert_key_fetch_token(record).await?;
     }
-    tx.commit().await
+    if let Some(mail) = confirmation {
+        mail.queue_in(&tx).await?;
+    }
+    tx.commit().await?;
+    if confirmation.is_some() {
+        state.mail_waker.wake();
+    }
+    Ok(())
 }

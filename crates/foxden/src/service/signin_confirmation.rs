@@ -5,11 +5,11 @@ use foxden_db::{Account, Unverified};
 
 use super::security;
 use super::verification::{
-    send_account_short_code, send_account_verification, send_login_short_code,
-    send_login_verification, Delivery, LinkParams,
+    account_short_code_mail, account_verification_mail, login_short_code_mail,
+    login_verification_mail, Delivery, LinkParams,
 };
-use crate::error::ApiResult;
 use crate::extract::ClientIp;
+use crate::mail::Mail;
 use crate::state::AppState;
 
 /// Whether the settings force sign-in confirmation for this account's email
@@ -79,19 +79,21 @@ pub(super) async fn confirmation_needed(
     Confirmation { unverified, bypass }
 }
 
-pub(super) async fn send_confirmation_mail(
+/// The mail that confirms a sign-in (or, while the account's email is unconfirmed,
+/// the account): a link or a 6-digit code, as the client asked.
+pub(super) fn confirmation_mail(
     state: &AppState,
     account: &Account,
     unverified: &Unverified,
     links: &LinkParams,
     delivery: Delivery,
-) -> ApiResult<()> {
+) -> Mail {
     match (account.email_verified, delivery.is_code()) {
-        (false, false) => send_account_verification(state, account, links).await,
-        (false, true) => send_account_short_code(state, account, links.locale).await,
+        (false, false) => account_verification_mail(state, account, links),
+        (false, true) => account_short_code_mail(state, account, links.locale),
         (true, false) => {
-            send_login_verification(state, account, &unverified.token_verification_id, links).await
+            login_verification_mail(state, account, &unverified.token_verification_id, links)
         }
-        (true, true) => send_login_short_code(state, account, links.locale).await,
+        (true, true) => login_short_code_mail(state, account, links.locale),
     }
 }

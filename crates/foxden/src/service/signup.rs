@@ -7,10 +7,11 @@ use foxden_db::{
     Account, DbError, DbResult, KeyFetchToken, PasswordV2, SessionToken, Uid, Unverified,
 };
 
+use super::outbox::Outgoing;
 use super::password::PasswordPool;
 use super::security;
 use super::tokens::{key_fetch, Minted};
-use super::verification::{send_account_short_code, send_account_verification, LinkParams};
+use super::verification::{account_short_code_mail, account_verification_mail, LinkParams};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -55,14 +56,14 @@ pub fn new_uid() -> [u8; 16] {
 }
 
 /// In one transaction: the unverified account with the same email goes (FxA
-/// recreates it), then the account, its session and keyFetchTokens are stored.
-/// `Err(Duplicate)` when the normalized email is taken.
+/// recreates it), then the account, its session and keyFetchTokens and its
+/// verification mail are stored. `Err(Duplicate)` when the normalized email is taken.
 async fn store_new_account(
     state: &AppState,
     replace_uid: Option<&Uid>,
     account: &Account,
-    session: &SessionToken,
-    key_fetch: &[KeyFetchToken],
+    (session, key_fetch): (&SessionToken, &[KeyFetchToken]),
+    verification: &Outgoing,
 ) -> DbResult<()> {
     let tx = state.db.begin().await?;
     if let Some(old) = replace_uid {
@@ -73,7 +74,10 @@ async fn store_new_account(
     for record in key_fetch {
         tx.insert_key_fetch_token(record).await?;
     }
-    tx.commit().await
+    verification.queue_in(&tx).await?;
+    tx.commit().await?;
+    state.mail_waker.wake();
+    Ok(())
 }
 
 pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
@@ -165,12 +169,19 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
             key_fetch_tokens.push(record);
         }
     }
+    let mail = if req.short_code {
+        account_short_code_mail(state, &account, req.links.locale)
+    } else {
+        account_verification_mail(state, &account, &req.links)
+    };
+    // Checked before anything is written: an address with no SMTP form is errno 151.
+    let verification = Outgoing::seal(state, &mail)?;
     let stored = store_new_account(
         state,
         replace_uid.as_ref(),
         &account,
-        &session,
-        &key_fetch_tokens,
+        (&session, &key_fetch_tokens),
+        &verification,
     );
     match stored.await {
         Ok(()) => {}
@@ -182,20 +193,6 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         Err(err) => return Err(err.into()),
     }
     tracing::info!(uid = %hex::encode(uid), "account created");
-    let sent = if req.short_code {
-        send_account_short_code(state, &account, req.links.locale).await
-    } else {
-        send_account_verification(state, &account, &req.links).await
-    };
-    if let Err(err) = sent {
-        // Nothing outlives the failed request: the account goes, and with it the
-        // session and keyFetchTokens the client never received. (Mozilla keeps the
-        // unconfirmed account and lets a later sign-up replace it; here a retry
-        // simply creates it again.)
-        state.db.delete_account(&uid).await?;
-        tracing::info!(uid = %hex::encode(uid), "account removed: its verification mail failed");
-        return Err(err);
-    }
     // Verified later, with the sign-up session (`verify_email_code`).
     let event = security::Event {
         name: security::ACCOUNT_CREATE,

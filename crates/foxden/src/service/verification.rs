@@ -2,9 +2,9 @@
 
 use foxden_db::{Account, SessionToken};
 
-use crate::error::{ApiError, ApiResult};
 use crate::mail::templates::{self, LinkContext};
-use crate::mail::Locale;
+use crate::mail::{Locale, Mail};
+use crate::service::outbox;
 use crate::service::short_code;
 use crate::state::AppState;
 use crate::validate::RequestedVerification;
@@ -114,85 +114,57 @@ pub(crate) fn ctx<'a>(state: &'a AppState, params: &'a LinkParams) -> LinkContex
     }
 }
 
-/// Mails the account verification link (code = emailCode).
-pub async fn send_account_verification(
-    state: &AppState,
-    account: &Account,
-    params: &LinkParams,
-) -> ApiResult<()> {
-    let mail = templates::verify(
+/// The account verification link (code = emailCode).
+pub fn account_verification_mail(state: &AppState, account: &Account, params: &LinkParams) -> Mail {
+    templates::verify(
         &account.email,
         &account.uid,
         &state.codes.open(&account.email_code),
         &ctx(state, params),
-    );
-    deliver(state, mail).await
+    )
 }
 
-/// Mails the sign-in confirmation link (code = the session's tokenVerificationId,
+/// The sign-in confirmation link (code = the session's tokenVerificationId,
 /// given in its stored form).
-pub async fn send_login_verification(
+pub fn login_verification_mail(
     state: &AppState,
     account: &Account,
     token_verification_id: &[u8; 16],
     params: &LinkParams,
-) -> ApiResult<()> {
-    let mail = templates::verify_login(
+) -> Mail {
+    templates::verify_login(
         &account.email,
         &account.uid,
         &state.codes.open(token_verification_id),
         &ctx(state, params),
-    );
-    deliver(state, mail).await
+    )
 }
 
-/// Mails the 6-digit account confirmation code (`verifyShortCode`).
-pub async fn send_account_short_code(
-    state: &AppState,
-    account: &Account,
-    locale: Locale,
-) -> ApiResult<()> {
+/// The 6-digit account confirmation code (`verifyShortCode`).
+pub fn account_short_code_mail(state: &AppState, account: &Account, locale: Locale) -> Mail {
     let code = short_code::current(&state.codes.open(&account.email_code));
-    let mail = templates::verify_short_code(&account.email, &account.uid, &code, locale);
-    deliver(state, mail).await
+    templates::verify_short_code(&account.email, &account.uid, &code, locale)
 }
 
-/// Mails the 6-digit sign-in confirmation code (`verifyLoginCode`).
-pub async fn send_login_short_code(
-    state: &AppState,
-    account: &Account,
-    locale: Locale,
-) -> ApiResult<()> {
+/// The 6-digit sign-in confirmation code (`verifyLoginCode`).
+pub fn login_short_code_mail(state: &AppState, account: &Account, locale: Locale) -> Mail {
     let code = short_code::current(&state.codes.open(&account.email_code));
-    let mail = templates::verify_login_code(&account.email, &account.uid, &code, locale);
-    deliver(state, mail).await
+    templates::verify_login_code(&account.email, &account.uid, &code, locale)
 }
 
-/// Mails the "new sign-in" notice (`newDeviceLogin`); a failure is only logged.
+/// Queues the "new sign-in" notice (`newDeviceLogin`); a failure is only logged.
 pub async fn notify_new_sign_in(state: &AppState, account: &Account, params: &LinkParams) {
     let mail = templates::new_device_login(&account.email, &account.uid, &ctx(state, params));
-    if let Err(err) = state.mailer.send(mail).await {
-        tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the new sign-in notice");
-    }
+    outbox::notify(state, &mail).await;
 }
 
-/// Mails the "password changed" notice (`passwordChanged`); a failure is only logged.
-pub async fn notify_password_changed(state: &AppState, account: &Account, params: &LinkParams) {
-    let mail = templates::password_changed(&account.email, &account.uid, &ctx(state, params));
-    if let Err(err) = state.mailer.send(mail).await {
-        tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the passwordChanged notice");
-    }
+/// The "password changed" notice (`passwordChanged`).
+pub fn password_changed_mail(state: &AppState, account: &Account, params: &LinkParams) -> Mail {
+    templates::password_changed(&account.email, &account.uid, &ctx(state, params))
 }
 
-/// Mails the "account confirmed" welcome (`postVerify`); a failure is only logged.
+/// Queues the "account confirmed" welcome (`postVerify`); a failure is only logged.
 pub async fn notify_post_verify(state: &AppState, account: &Account, params: &LinkParams) {
     let mail = templates::post_verify(&account.email, &account.uid, &ctx(state, params));
-    if let Err(err) = state.mailer.send(mail).await {
-        tracing::warn!(uid = %hex::encode(account.uid), error = %err, "could not send the postVerify mail");
-    }
-}
-
-/// Hands a mail that the request depends on to the mailer; failure is errno 151.
-pub(crate) async fn deliver(state: &AppState, mail: crate::mail::Mail) -> ApiResult<()> {
-    state.mailer.send(mail).await.map_err(ApiError::mail)
+    outbox::notify(state, &mail).await;
 }

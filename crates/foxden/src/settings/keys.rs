@@ -71,6 +71,12 @@ pub static KEYS: &[Key] = &[
         show: |s| quoted(&s.mail_from),
     },
     Key {
+        name: "mail_retry_ms",
+        default: "30000",
+        meaning: "wait after a mail's first failed hand-off; it doubles with each further failure, up to 1 h, and after 12 attempts (about 6 hours) the mail is given up (ADR 0016)",
+        show: |s| s.mail_retry_ms.to_string(),
+    },
+    Key {
         name: "content_url",
         default: "the public URL",
         meaning: "where links in mail point (`/verify_email`, `/complete_signin`, …); foxden serves those pages only when this is the public URL",

@@ -18,7 +18,7 @@ async fn create_v1_with_keys_sends_verify_mail() {
     assert_eq!(r.str("keyFetchToken").len(), 64);
     assert!(r.body.get("keyFetchTokenVersion2").is_none());
     assert!(r.body["authAt"].as_i64().unwrap() > 1_600_000_000);
-    let mail = app.last_mail("alice@example.com");
+    let mail = app.last_mail("alice@example.com").await;
     assert_eq!(mail.template(), "verify");
     assert_eq!(mail.header("X-Uid"), c.uid);
     let code = mail.header("X-Verify-Code");
@@ -82,7 +82,7 @@ async fn v2_group_is_all_or_nothing() {
     app.post("/v1/account/create", &bad_salt)
         .await
         .err(400, 107);
-    assert!(app.mails_to("group@example.com").is_empty());
+    assert!(app.mails_to("group@example.com").await.is_empty());
 }
 
 #[tokio::test]

@@ -125,7 +125,7 @@ async fn a_copy_of_the_database_alone_lets_no_one_act() {
     // A pending sign-in confirmation by link...
     let mut by_link = victim.another_device();
     by_link.login(true).await.ok();
-    let login_mail = app.last_mail(&victim.email);
+    let login_mail = app.last_mail(&victim.email).await;
     assert_eq!(login_mail.template(), "verifyLogin");
     let login_code = login_mail.header("X-Verify-Code").to_string();
     // ...and one by 6-digit code (the attacker's own sign-in, with the password).
@@ -134,17 +134,19 @@ async fn a_copy_of_the_database_alone_lets_no_one_act() {
         .login_with("?keys=true", json!({ "verificationMethod": "email-otp" }))
         .await
         .ok();
-    let six = six_digit_code(&app.last_mail(&victim.email));
+    let six = six_digit_code(&app.last_mail(&victim.email).await);
     // A pending password-forgot token, reset OTP and unblock code.
     let email = json!({ "email": victim.email });
     let forgot = app.post("/v1/password/forgot/send_code", &email).await.ok();
     let recovery_code = app
         .last_mail(&victim.email)
+        .await
         .header("X-Recovery-Code")
         .to_string();
     app.post("/v1/password/forgot/send_otp", &email).await.ok();
     let otp = app
         .last_mail(&victim.email)
+        .await
         .header("X-Password-Forgot-Otp")
         .to_string();
     app.post("/v1/account/login/send_unblock_code", &email)
@@ -152,6 +154,7 @@ async fn a_copy_of_the_database_alone_lets_no_one_act() {
         .ok();
     let unblock = app
         .last_mail(&victim.email)
+        .await
         .header("X-Unblock-Code")
         .to_string();
     // Another account waiting for its email to be verified.
@@ -159,6 +162,7 @@ async fn a_copy_of_the_database_alone_lets_no_one_act() {
     newcomer.create(false).await.ok();
     let signup_code = app
         .last_mail(&newcomer.email)
+        .await
         .header("X-Verify-Code")
         .to_string();
 

@@ -95,8 +95,8 @@ fn session_id(c: &TestClient<'_>) -> String {
     token_id_hex(&c.session_token, TokenKind::Session)
 }
 
-fn password_changed_mails(app: &TestApp, email: &str) -> usize {
-    let mails = app.mails_to(email);
+async fn password_changed_mails(app: &TestApp, email: &str) -> usize {
+    let mails = app.mails_to(email).await;
     mails
         .iter()
         .filter(|m| m.template() == "passwordChanged")
@@ -158,10 +158,10 @@ async fn v1_change_keeps_kb_and_ends_every_session() {
         "no sessionToken named: FxA's legacy answer"
     );
 
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), "passwordChanged");
     assert_eq!(mail.header("X-Uid"), old.uid);
-    assert_eq!(password_changed_mails(&app, email), 1);
+    assert_eq!(password_changed_mails(&app, email).await, 1);
 
     old.session_get("/v1/session/status").await.err(401, 110);
     other_device
@@ -201,7 +201,7 @@ async fn v2_account_change_keeps_kb_for_v2_and_v1_sign_ins() {
     assert_eq!(kb_after_login(&new.as_v1()).await, kb, "V1 sign-in");
     old.another_device().login(false).await.err(400, 103);
     old.as_v1().login(false).await.err(400, 103);
-    assert_eq!(password_changed_mails(&app, email), 1);
+    assert_eq!(password_changed_mails(&app, email).await, 1);
 }
 
 #[tokio::test]
@@ -281,7 +281,7 @@ async fn the_new_session_owes_what_the_replaced_one_owed() {
     let (owner, kb) = account_with_kb(&app, email).await;
     let mut signed_in = owner.another_device();
     assert_eq!(signed_in.login(true).await.ok().body["verified"], false);
-    let confirm_mail = app.last_mail(email);
+    let confirm_mail = app.last_mail(email).await;
     assert_eq!(confirm_mail.template(), "verifyLogin");
 
     let r = start(&app, email, &owner.auth_pw_v1()).await.ok();
@@ -375,7 +375,7 @@ async fn a_password_change_token_is_single_use() {
         .err(401, 110);
     // The replay changed nothing: the first new password is still the one.
     assert_eq!(kb_after_login(&new).await, kb);
-    assert_eq!(password_changed_mails(&app, email), 1);
+    assert_eq!(password_changed_mails(&app, email).await, 1);
 }
 
 #[tokio::test]
@@ -400,7 +400,7 @@ async fn an_incomplete_v2_group_changes_nothing() {
     assert_eq!(kb_after_login(&old).await, kb);
     let status = credentials_status(&app, email).await;
     assert_eq!(status.body["currentVersion"], "v1");
-    assert_eq!(password_changed_mails(&app, email), 0);
+    assert_eq!(password_changed_mails(&app, email).await, 0);
 
     // The token was not spent by the refused requests.
     finish(&app, Scheme::Hawk, &change_token, "", &complete)
@@ -451,7 +451,7 @@ async fn finish_refuses_another_accounts_session() {
     bob.session_get("/v1/session/status").await.ok();
     alice.session_get("/v1/session/status").await.ok();
     assert_eq!(kb_after_login(&alice).await, kb);
-    assert_eq!(password_changed_mails(&app, email), 0);
+    assert_eq!(password_changed_mails(&app, email).await, 0);
 }
 
 #[tokio::test]

@@ -329,7 +329,7 @@ impl<'a> TestClient<'a> {
 
     /// Confirms with the code of the newest mail to this client (any template).
     pub async fn verify_from_mail(&self, expected_template: &str) -> Resp {
-        let mail = self.app.last_mail(&self.email);
+        let mail = self.app.last_mail(&self.email).await;
         assert_eq!(mail.template(), expected_template);
         let body = json!({ "uid": mail.header("X-Uid"), "code": mail.header("X-Verify-Code") });
         self.app.post("/v1/recovery_email/verify_code", &body).await

@@ -9,8 +9,8 @@ use crate::helpers::{spawn_app, spawn_with, Options, TestApp};
 
 /// The 6-digit code of the newest mail to `email`, checking its template and
 /// that the code is in that template's header only (PROTOCOL §17.5).
-fn mailed_code(app: &TestApp, email: &str, template: &str) -> String {
-    let mail = app.last_mail(email);
+async fn mailed_code(app: &TestApp, email: &str, template: &str) -> String {
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), template);
     let (header, other) = match template {
         "verifyLoginCode" => ("X-Signin-Verify-Code", "x-verify-short-code"),
@@ -51,8 +51,8 @@ async fn sign_up_with_email_otp_is_confirmed_by_code() {
         .await
         .ok();
     assert_eq!(r.body["verificationMethod"], "email-otp");
-    let code = mailed_code(&app, &c.email, "verifyShortCode");
-    assert_eq!(app.last_mail(&c.email).header("X-Uid"), c.uid);
+    let code = mailed_code(&app, &c.email, "verifyShortCode").await;
+    assert_eq!(app.last_mail(&c.email).await.header("X-Uid"), c.uid);
 
     let r = verify_code(&c, &other_code(&code)).await;
     r.err(400, 183);
@@ -88,7 +88,7 @@ async fn email_2fa_login_is_confirmed_by_code() {
     assert_eq!(r.body["verified"], false);
     assert_eq!(r.body["verificationMethod"], "email-2fa");
     assert_eq!(r.body["verificationReason"], "login");
-    let code = mailed_code(&app, &c.email, "verifyLoginCode");
+    let code = mailed_code(&app, &c.email, "verifyLoginCode").await;
     d.fetch_keys().await.err(400, 104);
     verify_code(&d, &other_code(&code)).await.err(400, 183);
     let r = d.session_get("/v1/session/status").await.ok();
@@ -115,16 +115,16 @@ async fn email_otp_login_from_the_query_and_resend() {
     assert_eq!(r.body["verified"], false);
     assert_eq!(r.body["verificationMethod"], "email-otp");
     assert_eq!(r.body["verificationReason"], "login");
-    let code = mailed_code(&app, &c.email, "verifyLoginCode");
+    let code = mailed_code(&app, &c.email, "verifyLoginCode").await;
 
-    let before = app.mails_to(&c.email).len();
+    let before = app.mails_to(&c.email).await.len();
     let r = d
         .session_post("/v1/session/resend_code", &json!({}))
         .await
         .ok();
     assert_eq!(r.body, json!({}));
-    assert_eq!(app.mails_to(&c.email).len(), before + 1);
-    assert_eq!(mailed_code(&app, &c.email, "verifyLoginCode"), code);
+    assert_eq!(app.mails_to(&c.email).await.len(), before + 1);
+    assert_eq!(mailed_code(&app, &c.email, "verifyLoginCode").await, code);
 
     verify_code(&d, &code).await.ok();
     assert_eq!(d.keys().await.1, kb);
@@ -143,12 +143,12 @@ async fn unverified_account_gets_the_sign_up_code() {
     assert_eq!(r.body["verified"], false);
     assert_eq!(r.body["verificationMethod"], "email-otp");
     assert_eq!(r.body["verificationReason"], "signup");
-    let code = mailed_code(&app, &c.email, "verifyShortCode");
+    let code = mailed_code(&app, &c.email, "verifyShortCode").await;
     // resend_code on an unverified account mails the sign-up code again.
     d.session_post("/v1/session/resend_code", &json!({}))
         .await
         .ok();
-    assert_eq!(mailed_code(&app, &c.email, "verifyShortCode"), code);
+    assert_eq!(mailed_code(&app, &c.email, "verifyShortCode").await, code);
 
     verify_code(&d, &code).await.ok();
     d.keys().await;
@@ -168,7 +168,7 @@ async fn reauth_with_email_2fa_mails_a_code() {
     let body = json!({"email": c.email, "authPW": c.auth_pw(), "verificationMethod": "email-2fa"});
     let r = d.session_post("/v1/session/reauth", &body).await.ok();
     assert_eq!(r.body["verificationMethod"], "email-2fa");
-    let code = mailed_code(&app, &c.email, "verifyLoginCode");
+    let code = mailed_code(&app, &c.email, "verifyLoginCode").await;
     verify_code(&d, &code).await.ok();
     let r = d.session_get("/v1/session/status").await.ok();
     assert_eq!(r.body["state"], "verified");
@@ -182,7 +182,7 @@ async fn unconfirmed_login_sends_a_new_sign_in_notice() {
     let mut d = c.another_device();
     let r = d.login(true).await.ok();
     assert_eq!(r.body["verified"], true);
-    let mail = app.last_mail(&c.email);
+    let mail = app.last_mail(&c.email).await;
     assert_eq!(mail.template(), "newDeviceLogin");
     assert_eq!(mail.header("X-Uid"), c.uid);
     assert_eq!(mail.header("X-Link"), app.url("/settings"));

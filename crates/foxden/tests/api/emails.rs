@@ -106,11 +106,11 @@ async fn resend_code_sends_the_same_code() {
     let app = spawn_app().await;
     let mut c = TestClient::v1(&app, "resend@example.com", "pw");
     c.create(false).await.ok();
-    let first = app.last_mail(&c.email);
+    let first = app.last_mail(&c.email).await;
     c.session_post("/v1/recovery_email/resend_code", &json!({}))
         .await
         .ok();
-    let mails = app.mails_to(&c.email);
+    let mails = app.mails_to(&c.email).await;
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].template(), "verify");
     assert_eq!(
@@ -137,12 +137,12 @@ async fn resend_code_for_sign_in_confirmation() {
     c.create_verified(false).await;
     let mut d = c.another_device();
     d.login(true).await.ok();
-    let first = app.last_mail(&c.email);
+    let first = app.last_mail(&c.email).await;
     assert_eq!(first.template(), "verifyLogin");
     d.session_post("/v1/recovery_email/resend_code", &json!({}))
         .await
         .ok();
-    let again = app.last_mail(&c.email);
+    let again = app.last_mail(&c.email).await;
     assert_eq!(again.template(), "verifyLogin");
     assert_eq!(again.header("X-Verify-Code"), first.header("X-Verify-Code"));
     d.verify_from_mail("verifyLogin").await.ok();

@@ -42,7 +42,11 @@ async fn tokens_expire_after_their_lifetimes() {
     let send = json!({ "email": email });
     let r = app.post("/v1/password/forgot/send_code", &send).await.ok();
     let token = r.str("passwordForgotToken");
-    let code = app.last_mail(email).header("X-Recovery-Code").to_string();
+    let code = app
+        .last_mail(email)
+        .await
+        .header("X-Recovery-Code")
+        .to_string();
     schema.age("password_forgot_tokens", 59 * MINUTE).await;
     let verify = "/v1/password/forgot/verify_code";
     let wrong = forgot(token.clone(), verify, json!({ "code": "00".repeat(16) })).await;
@@ -59,7 +63,11 @@ async fn tokens_expire_after_their_lifetimes() {
 
     // accountResetToken: 15 minutes.
     let r = app.post("/v1/password/forgot/send_code", &send).await.ok();
-    let code = app.last_mail(email).header("X-Recovery-Code").to_string();
+    let code = app
+        .last_mail(email)
+        .await
+        .header("X-Recovery-Code")
+        .to_string();
     let r = forgot(
         r.str("passwordForgotToken"),
         verify,

@@ -19,8 +19,8 @@ async fn verify_otp(app: &TestApp, email: &str, code: &str) -> Resp {
     app.post("/v1/password/forgot/verify_otp", &body).await
 }
 
-fn mailed_otp(app: &TestApp, email: &str) -> String {
-    let mail = app.last_mail(email);
+async fn mailed_otp(app: &TestApp, email: &str) -> String {
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), "passwordForgotOtp");
     mail.header("X-Password-Forgot-Otp").to_string()
 }
@@ -45,7 +45,7 @@ pub async fn forgot_verify_code(app: &TestApp, token: &str, code: &str) -> Resp 
 /// An accountResetToken the whole 8-digit-code way: send_otp, verify_otp, verify_code.
 pub async fn reset_token_by_otp(app: &TestApp, email: &str) -> String {
     send_otp(app, email).await.ok();
-    let code = mailed_otp(app, email);
+    let code = mailed_otp(app, email).await;
     let verified = verify_otp(app, email, &code).await.ok();
     reset_token_from(app, &verified).await
 }
@@ -78,9 +78,9 @@ async fn reset_by_otp_end_to_end() {
 
     let r = send_otp(&app, "otp.user@EXAMPLE.com").await.ok();
     assert_eq!(r.body, json!({}));
-    let mail = app.last_mail(email);
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.header("X-Uid"), old.uid);
-    let code = mailed_otp(&app, email);
+    let code = mailed_otp(&app, email).await;
     assert_eq!(code.len(), 8);
     assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
 
@@ -117,9 +117,9 @@ async fn a_new_otp_replaces_the_old_one() {
         .create_verified(false)
         .await;
     send_otp(&app, email).await.ok();
-    let first = mailed_otp(&app, email);
+    let first = mailed_otp(&app, email).await;
     send_otp(&app, email).await.ok();
-    let second = mailed_otp(&app, email);
+    let second = mailed_otp(&app, email).await;
     if first != second {
         verify_otp(&app, email, &first).await.err(400, 105);
     }
@@ -169,7 +169,7 @@ async fn otp_guesses_are_rate_limited() {
         .create_verified(false)
         .await;
     send_otp(&app, email).await.ok();
-    let code = mailed_otp(&app, email);
+    let code = mailed_otp(&app, email).await;
     let wrong = if code == "00000000" {
         "11111111"
     } else {

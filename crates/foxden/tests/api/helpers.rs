@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use foxden::settings::{Secret, Settings};
-use foxden_db::ops::OneTimeCodes;
+use foxden_db::ops::{MailQueue, OneTimeCodes};
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::Value;
@@ -45,6 +45,8 @@ pub struct Options {
     pub body_read_timeout_ms: u64,
     pub idle_timeout_ms: u64,
     pub max_connections: Option<usize>,
+    /// `FOXDEN_MAIL_RETRY_MS`.
+    pub mail_retry_ms: i64,
 }
 
 impl Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             body_read_timeout_ms: 30_000,
             idle_timeout_ms: 60_000,
             max_connections: None,
+            mail_retry_ms: 30_000,
         }
     }
 }
@@ -84,6 +87,8 @@ pub struct TestApp {
     pub base: String,
     pub data_dir: PathBuf,
     pub http: reqwest::Client,
+    /// The server's own storage handle (its database, on either backend).
+    pub db: foxden_db::Store,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _owned_dir: Option<tempfile::TempDir>,
@@ -153,11 +158,13 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         body_read_timeout_ms: opts.body_read_timeout_ms,
         idle_timeout_ms: opts.idle_timeout_ms,
         max_connections: opts.max_connections,
+        mail_retry_ms: opts.mail_retry_ms,
         ..Settings::for_tests(addr, &data_dir)
     };
     let app = foxden::Application::build_on(settings, listener)
         .await
         .expect("build app");
+    let db = app.state.db.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -166,6 +173,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         base: format!("http://{addr}"),
         data_dir,
         http: reqwest::Client::new(),
+        db,
         shutdown: Some(tx),
         task: Some(task),
         _owned_dir: owned_dir,
@@ -259,8 +267,48 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// All mails sent to `email`, oldest first.
-    pub fn mails_to(&self, email: &str) -> Vec<Mail> {
+    /// Waits until every mail queued so far has had its first delivery attempt
+    /// (the queue delivers after the response; ADR 0016).
+    pub async fn mail_settled(&self) {
+        let start = std::time::Instant::now();
+        loop {
+            let pending = self
+                .db
+                .mail_queue_depth()
+                .await
+                .expect("mail queue")
+                .untried;
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "{pending} queued mails were never tried"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits until the mail queue is empty: every message sent or given up
+    /// (retries included, so only with a short `mail_retry_ms`).
+    pub async fn mail_drained(&self) {
+        let start = std::time::Instant::now();
+        loop {
+            let queued = self.db.mail_queue_depth().await.expect("mail queue").queued;
+            if queued == 0 {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "{queued} mails are still queued"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// All mails sent to `email`, oldest first (once the mail queue has drained).
+    pub async fn mails_to(&self, email: &str) -> Vec<Mail> {
+        self.mail_settled().await;
         let dir = self.data_dir.join("outbox");
         let mut files: Vec<(u128, String, std::path::PathBuf)> = std::fs::read_dir(&dir)
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -286,9 +334,9 @@ impl TestApp {
     }
 
     /// The newest mail to `email`; panics when there is none.
-    #[track_caller]
-    pub fn last_mail(&self, email: &str) -> Mail {
+    pub async fn last_mail(&self, email: &str) -> Mail {
         self.mails_to(email)
+            .await
             .pop()
             .unwrap_or_else(|| panic!("no mail to {email}"))
     }

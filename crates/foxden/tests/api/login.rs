@@ -131,7 +131,7 @@ async fn sign_in_confirmation_path() {
     assert_eq!(r.body["verified"], false);
     assert_eq!(r.body["verificationMethod"], "email");
     assert_eq!(r.body["verificationReason"], "login");
-    let mail = app.last_mail(&c.email);
+    let mail = app.last_mail(&c.email).await;
     assert_eq!(mail.template(), "verifyLogin");
     assert_eq!(mail.header("X-Uid"), c.uid);
     d.fetch_keys().await.err(400, 104);
@@ -144,13 +144,13 @@ async fn sign_in_confirmation_path() {
     assert_eq!(r.body["state"], "verified");
 
     // Without keys no confirmation is needed: only the new sign-in notice is mailed.
-    let mails_before = app.mails_to(&c.email).len();
+    let mails_before = app.mails_to(&c.email).await.len();
     let mut e = c.another_device();
     let r = e.login(false).await.ok();
     assert_eq!(r.body["verified"], true);
     assert!(r.body.get("verificationReason").is_none());
-    assert_eq!(app.mails_to(&c.email).len(), mails_before + 1);
-    assert_eq!(app.last_mail(&c.email).template(), "newDeviceLogin");
+    assert_eq!(app.mails_to(&c.email).await.len(), mails_before + 1);
+    assert_eq!(app.last_mail(&c.email).await.template(), "newDeviceLogin");
 }
 
 #[tokio::test]
@@ -158,12 +158,16 @@ async fn login_on_unverified_account_resends_verify_mail() {
     let app = spawn_app().await;
     let mut c = TestClient::v1(&app, "again@example.com", "pw");
     c.create(false).await.ok();
-    let code = app.last_mail(&c.email).header("X-Verify-Code").to_string();
+    let code = app
+        .last_mail(&c.email)
+        .await
+        .header("X-Verify-Code")
+        .to_string();
     let mut d = c.another_device();
     let r = d.login(true).await.ok();
     assert_eq!(r.body["verified"], false);
     assert_eq!(r.body["verificationReason"], "signup");
-    let mails = app.mails_to(&c.email);
+    let mails = app.mails_to(&c.email).await;
     assert_eq!(mails.len(), 2);
     assert_eq!(mails[1].template(), "verify");
     assert_eq!(mails[1].header("X-Verify-Code"), code);

@@ -18,6 +18,7 @@ mod hygiene;
 mod limits;
 mod login;
 mod mail;
+mod mail_queue;
 mod matrix;
 mod openapi;
 mod options;

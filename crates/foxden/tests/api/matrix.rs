@@ -268,7 +268,7 @@ async fn run_case(row: &'static Row, method: &'static Method) {
         let r = first.session_get("/v1/session/status").await.ok();
         assert_eq!(r.body["state"], "verified", "set-up sign-in from KNOWN_IP");
     }
-    let mails_before = app.mails_to(email).len();
+    let mails_before = app.mails_to(email).await.len();
 
     // The sign-in under test.
     let mut d = c.another_device();
@@ -291,7 +291,7 @@ async fn run_case(row: &'static Row, method: &'static Method) {
     assert_eq!(key_fetch_field, expected_field, "login response {b}");
 
     // Exactly one mail: the notice, or the confirmation the method asks for.
-    let new_mails = app.mails_to(email).split_off(mails_before);
+    let new_mails = app.mails_to(email).await.split_off(mails_before);
     let templates: Vec<&str> = new_mails.iter().map(|m| m.template()).collect();
     let expected_template = match row.expect {
         Expect::Notice { .. } => "newDeviceLogin",
@@ -476,7 +476,7 @@ async fn keys_false_sign_in_cannot_reach_keys_without_confirmation() {
         .as_str()
         .map(|t| ("keyFetchToken".to_string(), t.to_string()));
     assert!(d.key_fetch.is_some(), "{}", r.body);
-    let mails = app.mails_to(&c.email);
+    let mails = app.mails_to(&c.email).await;
     let templates: Vec<&str> = mails.iter().map(|m| m.template()).collect();
     let r2 = d.fetch_keys().await;
     assert_eq!(

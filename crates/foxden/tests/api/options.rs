@@ -15,7 +15,11 @@ async fn reset_token_for(app: &TestApp, email: &str) -> String {
         .await
         .ok()
         .str("passwordForgotToken");
-    let code = app.last_mail(email).header("X-Recovery-Code").to_string();
+    let code = app
+        .last_mail(email)
+        .await
+        .header("X-Recovery-Code")
+        .to_string();
     let body = json!({ "code": code });
     app.call(
         Scheme::Hawk,
@@ -103,7 +107,7 @@ async fn send_code_takes_the_service_of_the_query_when_the_body_has_none() {
     )
     .await
     .ok();
-    let link = app.last_mail(email).header("X-Link").to_string();
+    let link = app.last_mail(email).await.header("X-Link").to_string();
     assert!(link.contains("service=sync"), "{link}");
     // The body's service wins over the query's.
     app.post(
@@ -112,7 +116,7 @@ async fn send_code_takes_the_service_of_the_query_when_the_body_has_none() {
     )
     .await
     .ok();
-    let link = app.last_mail(email).header("X-Link").to_string();
+    let link = app.last_mail(email).await.header("X-Link").to_string();
     assert!(
         link.contains("service=relay") && !link.contains("sync"),
         "{link}"
@@ -145,7 +149,11 @@ async fn unbuilt_options_of_forgot_and_resend_are_refused() {
         .await
         .ok()
         .str("passwordForgotToken");
-    let code = app.last_mail(email).header("X-Recovery-Code").to_string();
+    let code = app
+        .last_mail(email)
+        .await
+        .header("X-Recovery-Code")
+        .to_string();
     let body = json!({ "code": code, "includeRecoveryKeyPrompt": true });
     app.call(
         Scheme::Hawk,

@@ -46,8 +46,8 @@ async fn send_unblock(app: &TestApp, email: &str) -> Resp {
     .await
 }
 
-fn mailed_unblock_code(app: &TestApp, email: &str) -> String {
-    let mail = app.last_mail(email);
+async fn mailed_unblock_code(app: &TestApp, email: &str) -> String {
+    let mail = app.last_mail(email).await;
     assert_eq!(mail.template(), "unblockCode");
     mail.header("X-Unblock-Code").to_string()
 }
@@ -67,8 +67,8 @@ async fn five_bad_passwords_block_the_email_until_an_unblock_code() {
     assert_eq!(r.body["verificationReason"], "login");
 
     send_unblock(&app, &user.email).await.ok();
-    let mail = app.last_mail(&user.email);
-    let code = mailed_unblock_code(&app, &user.email);
+    let mail = app.last_mail(&user.email).await;
+    let code = mailed_unblock_code(&app, &user.email).await;
     assert_eq!(code.len(), 8);
     assert!(code
         .bytes()
@@ -144,7 +144,7 @@ async fn a_banned_address_is_throttled_and_no_code_lifts_that() {
     assert!(r.body.get("verificationMethod").is_none());
 
     send_unblock(&app, &user.email).await.ok();
-    let code = mailed_unblock_code(&app, &user.email);
+    let code = mailed_unblock_code(&app, &user.email).await;
     let r = login_from(&app, attacker, &user, json!({ "unblockCode": code })).await;
     r.err(429, 114);
     // The owner, elsewhere, still has the code (the address ban never consumed it).
@@ -161,7 +161,7 @@ async fn an_unblock_code_also_confirms_a_sign_in_that_was_not_blocked() {
     assert_eq!(r.body["verified"], false, "keys=true on an old account");
 
     send_unblock(&app, &user.email).await.ok();
-    let code = mailed_unblock_code(&app, &user.email);
+    let code = mailed_unblock_code(&app, &user.email).await;
     let r = login_from(&app, USER_IP, &user, json!({ "unblockCode": code }))
         .await
         .ok();
@@ -207,7 +207,7 @@ async fn rejecting_a_code_burns_it() {
     let mut user = TestClient::v1(&app, "reject@example.com", "pw");
     user.create_verified(false).await;
     send_unblock(&app, &user.email).await.ok();
-    let code = mailed_unblock_code(&app, &user.email);
+    let code = mailed_unblock_code(&app, &user.email).await;
 
     let path = "/v1/account/login/reject_unblock_code";
     let body = json!({ "uid": user.uid, "unblockCode": code.to_ascii_lowercase() });
@@ -245,6 +245,7 @@ async fn unblock_mails_are_rate_limited_per_email() {
     assert!(r.body["retryAfter"].as_u64().unwrap() > 0);
     let sent = app
         .mails_to(&user.email)
+        .await
         .iter()
         .filter(|m| m.template() == "unblockCode")
         .count();

@@ -114,13 +114,14 @@ async fn wrong_and_used_codes_get_an_error_page_and_change_nothing() {
     // No mail but the first verification went out (no postVerify for a wrong code).
     let templates: Vec<String> = app
         .mails_to(&c.email)
+        .await
         .iter()
         .map(|m| m.template().to_string())
         .collect();
     assert_eq!(templates, ["verify"]);
 
     // Many GETs of the right link (prefetches) change nothing; one POST does.
-    let mail = app.last_mail(&c.email);
+    let mail = app.last_mail(&c.email).await;
     let link = mail.header("X-Link").to_string();
     for _ in 0..3 {
         let page = open(&app, &link, "en").await;
@@ -148,7 +149,7 @@ async fn with_a_content_server_elsewhere_links_and_redirects_go_there() {
     .await;
     let mut c = TestClient::v1(&app, "elsewhere@example.com", "pw");
     c.create(false).await.ok();
-    let link = app.last_mail(&c.email).header("X-Link").to_string();
+    let link = app.last_mail(&c.email).await.header("X-Link").to_string();
     assert!(
         link.starts_with("https://accounts.example.com/verify_email?"),
         "{link}"

@@ -134,9 +134,9 @@ pub fn parse_full_mail(raw: &str) -> FullMail {
     }
 }
 
-/// The newest mail with `template` to `email`.
-#[track_caller]
-pub fn mail(app: &TestApp, email: &str, template: &str) -> FullMail {
+/// The newest mail with `template` to `email` (once the mail queue has drained).
+pub async fn mail(app: &TestApp, email: &str, template: &str) -> FullMail {
+    app.mail_settled().await;
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(app.data_dir.join("outbox"))
         .expect("outbox")
         .filter_map(Result::ok)

@@ -56,7 +56,7 @@ impl<'a> Tour<'a> {
     /// Reads the newest `template` mail to `email`, checks its headers, and opens
     /// each of its links (a GET, as a mail scanner or a click); returns the pages.
     async fn read(&mut self, email: &str, uid: &str, template: &str) -> (FullMail, Vec<Page>) {
-        let m = mail(self.app, email, template);
+        let m = mail(self.app, email, template).await;
         self.check_headers(&m, uid);
         let links = m.header_links();
         assert_eq!(m.text_links(), links, "{template}: text part vs headers");
