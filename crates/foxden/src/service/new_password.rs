@@ -12,7 +12,8 @@ use foxden_db::{
 use super::outbox::Outgoing;
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::mail::Mail;
 use crate::state::AppState;
 
 /// The account about to get a new password, and what every new password needs:
@@ -46,20 +47,22 @@ pub async fn new_password(
 }
 
 /// A password change or reset, in one transaction: consumes the authorising token
-/// (false, and nothing written, if it is gone or belongs to another account), stores
-/// the new credentials, deletes every token of the account, then stores the
-/// caller's new session and its keyFetchTokens.
+/// (errno 110, and nothing written, if it is gone or belongs to another account),
+/// stores the new credentials, deletes every token of the account, stores the
+/// caller's new session and its keyFetchTokens, and queues the `notice` mail (an
+/// address with no SMTP form only loses the notice).
 pub async fn replace_credentials(
     state: &AppState,
     (kind, token_id_hash): (PlainTokenKind, &TokenIdHash),
     uid: &Uid,
     credentials: &Credentials,
     (new_session, key_fetch): (Option<&SessionToken>, &[KeyFetchToken]),
-    notice: Option<&Outgoing>,
-) -> ApiResult<bool> {
+    notice: &Mail,
+) -> ApiResult<()> {
+    let notice = Outgoing::seal(state, notice).ok();
     let tx = state.db.begin().await?;
     if !tx.consume_plain_token(kind, token_id_hash, uid).await? {
-        return Ok(false);
+        return Err(ApiError::InvalidToken);
     }
     tx.store_credentials(uid, credentials).await?;
     tx.delete_tokens_of(uid).await?;
@@ -69,14 +72,12 @@ pub async fn replace_credentials(
     for record in key_fetch {
         tx.insert_key_fetch_token(record).await?;
     }
-    if let Some(mail) = notice {
+    if let Some(mail) = &notice {
         mail.queue_in(&tx).await?;
     }
     tx.commit().await?;
-    if notice.is_some() {
-        state.mail_waker.wake();
-    }
-    Ok(true)
+    state.mail_waker.wake();
+    Ok(())
 }
 
 /// The stored form of new V2 credentials under `auth_salt` (one more scrypt).

@@ -10,7 +10,6 @@ use foxden_db::{PlainTokenKind, VerificationMethod};
 use super::new_password::{
     hash_v2, issue_session, new_password, replace_credentials, NewPassword, SessionGrant,
 };
-use super::outbox::Outgoing;
 use super::password::PasswordVersion;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
@@ -123,20 +122,9 @@ pub async fn finish(
         reset_keys_changed_at: None,
     };
     let token = (PlainTokenKind::PasswordChange, &change_token_id_hash);
-    // The notice goes with the change; an address with no SMTP form only loses it.
     let notice = super::verification::password_changed_mail(state, &account, &req.links);
-    let notice = Outgoing::seal(state, &notice).ok();
-    let replaced = replace_credentials(
-        state,
-        token,
-        &uid,
-        &credentials,
-        (new_session.as_ref(), &key_fetch_tokens),
-        notice.as_ref(),
-    );
-    if !replaced.await? {
-        return Err(ApiError::InvalidToken);
-    }
+    let new_tokens = (new_session.as_ref(), &key_fetch_tokens[..]);
+    replace_credentials(state, token, &uid, &credentials, new_tokens, &notice).await?;
     tracing::info!(uid = %hex::encode(uid), "password changed");
     Ok(Finished {
         uid,

@@ -221,20 +221,9 @@ pub async fn reset_account(
         reset_keys_changed_at: Some(now),
     };
     let token = (PlainTokenKind::AccountReset, &reset_token_id_hash);
-    // The notice goes with the reset; an address with no SMTP form only loses it.
     let notice = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
-    let notice = Outgoing::seal(state, &notice).ok();
-    let replaced = replace_credentials(
-        state,
-        token,
-        &uid,
-        &credentials,
-        (new_session.as_ref(), &key_fetch_tokens),
-        notice.as_ref(),
-    );
-    if !replaced.await? {
-        return Err(ApiError::InvalidToken);
-    }
+    let new_tokens = (new_session.as_ref(), &key_fetch_tokens[..]);
+    replace_credentials(state, token, &uid, &credentials, new_tokens, &notice).await?;
     tracing::info!(uid = %hex::encode(uid), "account reset");
     customs::forget_failures(state, &account.email).await;
     Ok(ResetDone {
