@@ -99,7 +99,7 @@ impl Application {
     }
 }
 
-/// The mail-queue worker of this process (ADR 0016).
+/// The mail-queue worker of this process (ADR 0014).
 fn mail_worker(state: &AppState) -> mail::queue::MailWorker {
     mail::queue::MailWorker {
         db: state.db.clone(),

@@ -24,7 +24,7 @@ pub struct Shared {
     pub passwords: PasswordPool,
     /// Delivers queued mail (used by the worker only: requests queue mail).
     pub mailer: Arc<dyn Mailer>,
-    /// Seals mail for the queue (ADR 0016).
+    /// Seals mail for the queue (ADR 0014).
     pub mail_codec: Arc<MailCodec>,
     /// Wakes this process's delivery worker after a commit that queued mail.
     pub mail_waker: MailWaker,

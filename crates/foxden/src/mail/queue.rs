@@ -1,4 +1,4 @@
-//! The durable mail queue's delivery side (ADR 0016).
+//! The durable mail queue's delivery side (ADR 0014).
 //!
 //! A request never talks to SMTP: it writes the sealed message as a row in the
 //! same transaction as the change that causes it, and wakes this worker after the

@@ -1,4 +1,4 @@
-//! Mail into the durable queue (ADR 0016). A service builds the mail, seals it
+//! Mail into the durable queue (ADR 0014). A service builds the mail, seals it
 //! with [`Outgoing::seal`] before it writes anything (errno 151 when the address
 //! has no SMTP form, so nothing is left behind), queues it inside the transaction
 //! of the change that causes it ([`Outgoing::queue_in`]), and wakes the delivery

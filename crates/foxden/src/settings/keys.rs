@@ -73,7 +73,7 @@ pub static KEYS: &[Key] = &[
     Key {
         name: "mail_retry_ms",
         default: "30000",
-        meaning: "wait after a mail's first failed hand-off; it doubles with each further failure, up to 1 h, and after 12 attempts (about 6 hours) the mail is given up (ADR 0016)",
+        meaning: "wait after a mail's first failed hand-off; it doubles with each further failure, up to 1 h, and after 12 attempts (about 6 hours) the mail is given up (ADR 0014)",
         show: |s| s.mail_retry_ms.to_string(),
     },
     Key {

@@ -268,7 +268,7 @@ impl TestApp {
     }
 
     /// Waits until every mail queued so far has had its first delivery attempt
-    /// (the queue delivers after the response; ADR 0016).
+    /// (the queue delivers after the response; ADR 0014).
     pub async fn mail_settled(&self) {
         let start = std::time::Instant::now();
         loop {

@@ -79,7 +79,7 @@ async fn a_mail_server_that_is_down_fails_no_request_and_the_mail_goes_when_it_i
     };
     let app = spawn_with(down).await;
     // Neither the sign-up nor a sign-in waits on (or fails with) the mail server
-    // (ADR 0016): their mails are queued with the account and the session.
+    // (ADR 0014): their mails are queued with the account and the session.
     let mut c = TestClient::v1(&app, email, "correct horse");
     c.create(true).await.ok();
     let uid = c.uid.clone();

@@ -1,4 +1,4 @@
-//! The durable mail queue with `foxden serve` as a real process (ADR 0016): a
+//! The durable mail queue with `foxden serve` as a real process (ADR 0014): a
 //! mail committed but not yet delivered survives `kill -9` and goes exactly
 //! once after the restart; a mail given up is logged once, without its address;
 //! a copy of the database with mail queued shows neither the code nor the address.

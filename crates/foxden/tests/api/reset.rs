@@ -342,7 +342,7 @@ async fn a_mail_server_that_is_down_does_not_fail_send_code() {
     .await;
     let email = "nomail-reset@example.com";
     TestClient::v1(&app, email, "pw").create(false).await.ok();
-    // The token is issued and its mail queued with it, to be retried (ADR 0016).
+    // The token is issued and its mail queued with it, to be retried (ADR 0014).
     send_code(&app, email).await.ok();
     app.mail_settled().await;
     let depth = app.db.mail_queue_depth().await.unwrap();

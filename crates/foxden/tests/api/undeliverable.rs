@@ -1,7 +1,7 @@
 //! Addresses Mozilla's validator refuses (400 errno 107, nothing written), and
 //! addresses it accepts that cannot be mailed (422 errno 151, nothing left behind);
 //! recipients the mail server refuses (the request succeeds, the mail is given
-//! up: ADR 0016); what goes over SMTP for IDN domains and non-ASCII or dotted
+//! up: ADR 0014); what goes over SMTP for IDN domains and non-ASCII or dotted
 //! local parts.
 
 use std::sync::{Arc, Mutex};
@@ -161,7 +161,7 @@ async fn a_refused_recipient_is_given_up_and_a_new_sign_up_works() {
     let smtp = PickySmtp::start(&["bounce@"], false).await;
     let app = smtp_app(&smtp).await;
     let email = "bounce@example.com";
-    // The sign-up answers before the mail server does (ADR 0016): it succeeds,
+    // The sign-up answers before the mail server does (ADR 0014): it succeeds,
     // and the refused mail (a 550, permanent) is given up, not retried.
     let mut c = TestClient::v1(&app, email, "correct horse");
     c.create(true).await.ok();
