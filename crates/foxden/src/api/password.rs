@@ -23,6 +23,7 @@ use crate::service::signin::Credentials;
 use crate::service::signup::V2Credentials;
 use crate::service::verification::LinkParams;
 use crate::state::AppState;
+use crate::user_agent::UserAgent;
 use crate::validate::{ClientSalt, Email, Hex};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -218,6 +219,7 @@ async fn account_reset(
     ip: ClientIp,
     auth: AccountResetAuth,
     locale: Locale,
+    UserAgent(user_agent): UserAgent,
     ApiQuery(query): ApiQuery<KeysOnly>,
     ApiJson(body): ApiJson<ResetBody>,
 ) -> ApiResult<Json<NewSessionResponse>> {
@@ -236,6 +238,7 @@ async fn account_reset(
             locale,
             ..LinkParams::default()
         },
+        user_agent,
     };
     let done = password_forgot::reset_account(&state, core.id_hash, core.uid, req).await?;
     // The reset proved control of the mailbox.

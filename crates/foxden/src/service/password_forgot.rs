@@ -163,6 +163,8 @@ pub struct ResetRequest {
     pub session: bool,
     pub keys: bool,
     pub links: LinkParams,
+    /// Recorded on the new session.
+    pub user_agent: foxden_db::UserAgentInfo,
 }
 
 pub use super::new_password::IssuedSession as ResetSession;
@@ -197,7 +199,7 @@ pub async fn reset_account(
         let grant = SessionGrant {
             uid,
             now,
-            user_agent: Default::default(),
+            user_agent: req.user_agent.clone(),
             method: VerificationMethod::Email,
             // The reset proved control of the mailbox.
             unverified: None,

@@ -47,7 +47,7 @@ async fn verify_code(app: &TestApp, token: &str, code: &str) -> Resp {
     .await
 }
 
-async fn account_reset(app: &TestApp, token: &str, keys: bool, body: &Value) -> Resp {
+pub(crate) async fn account_reset(app: &TestApp, token: &str, keys: bool, body: &Value) -> Resp {
     let path = if keys {
         "/v1/account/reset?keys=true"
     } else {
@@ -72,7 +72,7 @@ async fn mailed_code(app: &TestApp, email: &str) -> String {
 }
 
 /// send_code, then verify_code with the mailed code: an accountResetToken.
-async fn reset_token_for(app: &TestApp, email: &str) -> String {
+pub(crate) async fn reset_token_for(app: &TestApp, email: &str) -> String {
     let forgot_token = send_code(app, email).await.ok().str("passwordForgotToken");
     let code = mailed_code(app, email).await;
     verify_code(app, &forgot_token, &code)

@@ -1,4 +1,4 @@
-//! The `User-Agent` of sign-up and sign-in is parsed into the session's `ua_*` columns.
+//! The `User-Agent` of sign-up, sign-in and reset is parsed into the session's `ua_*` columns.
 
 use serde_json::json;
 
@@ -80,5 +80,28 @@ async fn sign_up_and_sign_in_store_the_parsed_agent() {
             ],
             [None, None, None, None, None],
         ]
+    );
+}
+
+#[tokio::test]
+async fn a_reset_session_stores_the_parsed_agent() {
+    let mut app = spawn_app().await;
+    let email = "ua-reset@example.org";
+    TestClient::v1(&app, email, "old password")
+        .create_verified(false)
+        .await;
+    let token = crate::reset::reset_token_for(&app, email).await;
+    app.http = reqwest::Client::builder()
+        .user_agent(FIREFOX_ANDROID)
+        .build()
+        .unwrap();
+    let body = json!({ "authPW": "ab".repeat(32), "sessionToken": true });
+    crate::reset::account_reset(&app, &token, false, &body)
+        .await
+        .ok();
+    // The reset ended every earlier session: only its own is left.
+    assert_eq!(
+        stored_agents(&app.data_dir),
+        [some(["Firefox Mobile", "125", "Android", "14", "mobile"])]
     );
 }
