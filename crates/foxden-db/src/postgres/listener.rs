@@ -160,9 +160,12 @@ impl Listener {
             Some((origin, seq, keys)) => {
                 self.cache.invalidate(&keys);
                 if origin == self.origin {
-                    if let Some(tx) = lock(&self.waiters).remove(&seq) {
+                    let mut waiters = lock(&self.waiters);
+                    if let Some(tx) = waiters.remove(&seq) {
                         let _ = tx.send(());
                     }
+                    // Commits whose caller stopped waiting leave a closed entry.
+                    waiters.retain(|_, tx| !tx.is_closed());
                 }
             }
             None => self.cache.invalidate(&[SessionKey::All]),
@@ -364,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn garbage_clears_the_cache_and_own_notifications_release_their_waiter() {
+    fn only_our_own_notification_releases_its_waiter() {
         let l = Listener::new();
         l.connected.store(true, SeqCst);
         let mut e = l.expect(&[SessionKey::Id([1; 32])]);

@@ -151,9 +151,10 @@ impl PgTx {
         let expected = if changed.is_empty() {
             None
         } else {
+            let client = self.client()?;
             let expected = self.listener.expect(&changed);
             let notify = super::listener::notify_sql();
-            let sent = exec(self.client()?, notify, &[Value::Text(&expected.payload)]).await;
+            let sent = exec(client, notify, &[Value::Text(&expected.payload)]).await;
             if let Err(e) = self.note(sent) {
                 self.listener.abandon(expected);
                 return Err(e);
