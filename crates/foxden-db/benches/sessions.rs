@@ -103,7 +103,10 @@ fn postgres_sessions(c: &mut Criterion) {
         tokio::spawn(conn);
         let reset = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}");
         admin.batch_execute(&reset).await.unwrap();
-        let pg = PostgresDb::connect(&url).await.unwrap();
+        let pg = PostgresDb::connect(&url)
+            .await
+            .unwrap()
+            .with_session_cache(true);
         let db = Store::from(pg.clone());
         db.migrate().await.unwrap();
         db.insert_account(&account(uid)).await.unwrap();

@@ -31,7 +31,9 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 pub struct PostgresDb {
     pool: Pool,
     listener: Arc<Listener>,
-    _listening: Arc<AbortOnDrop>,
+    config: Arc<tokio_postgres::Config>,
+    /// The listener task while the session cache is on.
+    listening: Option<Arc<AbortOnDrop>>,
 }
 
 /// Stops the listener task when the last handle goes.
@@ -72,15 +74,28 @@ impl PostgresDb {
             .wait_timeout(Some(Duration::from_secs(30)))
             .build()
             .map_err(|e| DbError::Backend(format!("postgres pool: {e}")))?;
-        let listener = Arc::new(Listener::new());
-        let task = tokio::spawn(listener::run(config, listener.clone()));
         let db = Self {
             pool,
-            listener,
-            _listening: Arc::new(AbortOnDrop(task.abort_handle())),
+            listener: Arc::new(Listener::new()),
+            config: Arc::new(config),
+            listening: None,
         };
         drop(db.client().await.map_err(scrubbed)?);
         Ok(db)
+    }
+
+    /// Turns this node's session cache on (starts its listener) or off. Off by
+    /// default: the cache is only correct against writes made through foxden (every
+    /// foxden node notifies, whether its own cache is on or not), so writers behind
+    /// its back (SQL by hand, tests that age rows) must be ruled out first. Hits are
+    /// served once the listener is connected ([`Self::session_cache_is_live`]).
+    /// Call it once, before cloning the handle.
+    pub fn with_session_cache(mut self, on: bool) -> Self {
+        self.listening = on.then(|| {
+            let task = tokio::spawn(listener::run((*self.config).clone(), self.listener.clone()));
+            Arc::new(AbortOnDrop(task.abort_handle()))
+        });
+        self
     }
 
     /// Whether the session cache serves hits right now: the listener is connected

@@ -30,9 +30,13 @@ async fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 
 async fn two_nodes() -> Option<Nodes> {
     let schema = PgSchema::create().await?;
-    let pg_a = PostgresDb::connect(&schema.url).await.unwrap();
+    let connect = || async {
+        let db = PostgresDb::connect(&schema.url).await.unwrap();
+        db.with_session_cache(true)
+    };
+    let pg_a = connect().await;
     pg_a.migrate().await.unwrap();
-    let pg_b = PostgresDb::connect(&schema.url).await.unwrap();
+    let pg_b = connect().await;
     wait_for("node A's listener", || pg_a.session_cache_is_live()).await;
     wait_for("node B's listener", || pg_b.session_cache_is_live()).await;
     Some(Nodes {
