@@ -8,6 +8,7 @@ mod migrations;
 pub mod model;
 pub mod ops;
 pub mod postgres;
+mod session_cache;
 pub mod sql;
 pub mod sqlite;
 pub mod store;

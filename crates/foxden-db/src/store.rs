@@ -67,9 +67,9 @@ pub trait Conn: Send + Sync {
     /// when called on a [`Tx`], a new one when called on the [`Store`].
     async fn scope(&self) -> DbResult<Scope<'_>>;
 
-    /// The SQLite store whose session cache serves session reads (only the
-    /// [`Store`] outside a transaction: a transaction reads its own writes).
-    fn session_cache(&self) -> Option<&SqliteDb> {
+    /// The store whose session cache serves session reads (only the [`Store`]
+    /// outside a transaction: a transaction reads its own writes).
+    fn session_cache(&self) -> Option<&Store> {
         None
     }
 }
@@ -106,6 +106,19 @@ impl Store {
         self.query_opt(crate::sql::sql!("SELECT 1"), &[], |_| Ok(()))
             .await
             .map(drop)
+    }
+
+    /// A session by id through this store's session cache.
+    pub(crate) async fn cached_session(
+        &self,
+        id: &TokenIdHash,
+        sql: &'static Sql,
+        map: RowFn<crate::model::SessionToken>,
+    ) -> DbResult<Option<crate::model::SessionToken>> {
+        match self {
+            Store::Sqlite(db) => db.cached_session(id, sql, map).await,
+            Store::Postgres(db) => db.cached_session(id, sql, map).await,
+        }
     }
 
     /// Which backend this is ("sqlite" or "postgres"), for logs and health output.
@@ -161,7 +174,7 @@ impl Conn for Store {
                 db.write_one(sql, params, Some(changed), |c, sql, p| c.exec(sql, p))
                     .await
             }
-            Store::Postgres(db) => db.exec(sql, params).await,
+            Store::Postgres(db) => db.exec_changing(sql, params, changed).await,
         }
     }
 
@@ -207,11 +220,8 @@ impl Conn for Store {
         Ok(Scope::Own(self.begin().await?))
     }
 
-    fn session_cache(&self) -> Option<&SqliteDb> {
-        match self {
-            Store::Sqlite(db) => Some(db),
-            Store::Postgres(_) => None,
-        }
+    fn session_cache(&self) -> Option<&Store> {
+        Some(self)
     }
 }
 
@@ -237,8 +247,9 @@ impl Tx {
     /// Records that this transaction changes or deletes these sessions: cached
     /// copies are dropped when it commits.
     pub(crate) fn sessions_changed(&self, key: SessionKey) {
-        if let TxInner::Sqlite(tx) = &self.0 {
-            tx.sessions_changed(key);
+        match &self.0 {
+            TxInner::Sqlite(tx) => tx.sessions_changed(key),
+            TxInner::Postgres(tx) => tx.sessions_changed(key),
         }
     }
 }

@@ -3,17 +3,24 @@
 //! Multi-row writes run in a transaction (READ COMMITTED; the row locks taken
 //! by `UPDATE`/`DELETE … RETURNING` make single-use consumption exact).
 //! Statements are prepared once per pooled connection (`prepare_cached`).
+//!
+//! Session reads outside a transaction go through a per-handle cache kept correct
+//! across nodes by `LISTEN`/`NOTIFY` (see [`listener`] and ADR 0011).
 
+mod listener;
 mod tx;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::migrations::{self, MIGRATIONS};
+use crate::model::{SessionToken, TokenIdHash};
 use crate::sql::{Row, RowFn, Sql, Value};
-use crate::store::{DbError, DbResult};
+use crate::store::{DbError, DbResult, SessionKey};
+use listener::Listener;
 pub(crate) use tx::{pg_err, PgTx};
 
 /// Connections per process unless told otherwise.
@@ -23,6 +30,19 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PostgresDb {
     pool: Pool,
+    listener: Arc<Listener>,
+    config: Arc<tokio_postgres::Config>,
+    /// The listener task while the session cache is on.
+    listening: Option<Arc<AbortOnDrop>>,
+}
+
+/// Stops the listener task when the last handle goes.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl PostgresDb {
@@ -41,7 +61,7 @@ impl PostgresDb {
         };
         let config: tokio_postgres::Config = url.parse().map_err(|e| scrubbed(pg_err(e)))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -54,9 +74,72 @@ impl PostgresDb {
             .wait_timeout(Some(Duration::from_secs(30)))
             .build()
             .map_err(|e| DbError::Backend(format!("postgres pool: {e}")))?;
-        let db = Self { pool };
+        let db = Self {
+            pool,
+            listener: Arc::new(Listener::new()),
+            config: Arc::new(config),
+            listening: None,
+        };
         drop(db.client().await.map_err(scrubbed)?);
         Ok(db)
+    }
+
+    /// Turns this node's session cache on (starts its listener) or off. Off by
+    /// default: the cache is only correct against writes made through foxden (every
+    /// foxden node notifies, whether its own cache is on or not), so writers behind
+    /// its back (SQL by hand, tests that age rows) must be ruled out first. Hits are
+    /// served once the listener is connected ([`Self::session_cache_is_live`]).
+    /// Call it once, before cloning the handle.
+    pub fn with_session_cache(mut self, on: bool) -> Self {
+        self.listening = on.then(|| {
+            let task = tokio::spawn(listener::run((*self.config).clone(), self.listener.clone()));
+            Arc::new(AbortOnDrop(task.abort_handle()))
+        });
+        self
+    }
+
+    /// Whether the session cache serves hits right now: the listener is connected
+    /// and has applied every notification that reached it (for tests and health).
+    pub fn session_cache_is_live(&self) -> bool {
+        self.listener.is_current()
+    }
+
+    /// A barrier for strict read-after-write across nodes: returns once this node's
+    /// cache holds nothing older than every commit that finished before the call (a
+    /// keyless notification of ours has come back, so every earlier one was applied;
+    /// or, failing that within a few seconds, the cache was cleared).
+    pub async fn sync_session_cache(&self) -> DbResult<()> {
+        let expected = self.listener.expect(&[]);
+        let sent = async {
+            let client = self.client().await?;
+            tx::exec(
+                &client,
+                listener::notify_sql(),
+                &[Value::Text(&expected.payload)],
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = sent {
+            self.listener.abandon(expected);
+            return Err(e);
+        }
+        self.listener
+            .delivered(expected, Duration::from_secs(5))
+            .await;
+        Ok(())
+    }
+
+    /// The process id of the backend this handle's listener is connected to.
+    pub fn session_listener_pid(&self) -> Option<i32> {
+        match self
+            .listener
+            .backend_pid
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            0 => None,
+            pid => Some(pid),
+        }
     }
 
     pub(crate) async fn client(&self) -> DbResult<deadpool_postgres::Object> {
@@ -67,7 +150,45 @@ impl PostgresDb {
     }
 
     pub(crate) async fn begin(&self) -> DbResult<PgTx> {
-        PgTx::begin(self.client().await?).await
+        PgTx::begin(self.client().await?, self.listener.clone()).await
+    }
+
+    /// One statement that changes the sessions `changed` names, in a transaction
+    /// of its own (so the notification commits with it).
+    pub(crate) async fn exec_changing(
+        &self,
+        sql: &'static Sql,
+        params: &[Value<'_>],
+        changed: SessionKey,
+    ) -> DbResult<u64> {
+        let tx = self.begin().await?;
+        let n = tx.exec(sql, params).await?;
+        tx.sessions_changed(changed);
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// A session by id, from the cache when the listener is current, else from the
+    /// database; a row read while a write raced it is not stored.
+    pub(crate) async fn cached_session(
+        &self,
+        id: &TokenIdHash,
+        sql: &'static Sql,
+        map: RowFn<SessionToken>,
+    ) -> DbResult<Option<SessionToken>> {
+        let cache = &self.listener.cache;
+        let use_cache = self.listener.is_current();
+        if use_cache {
+            if let Some(hit) = cache.get(id) {
+                return Ok(Some(hit));
+            }
+        }
+        let stamp = cache.stamp(id);
+        let found = self.query_opt(sql, &[Value::Bytes(id)], map).await?;
+        if let (Some(session), true) = (&found, use_cache) {
+            cache.store(stamp, session);
+        }
+        Ok(found)
     }
 
     pub(crate) async fn exec(&self, sql: &'static Sql, params: &[Value<'_>]) -> DbResult<u64> {

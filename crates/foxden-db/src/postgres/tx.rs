@@ -3,13 +3,19 @@
 //! error mapping.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use deadpool_postgres::{GenericClient, Object};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
+use super::listener::Listener;
 use crate::sql::{Row, RowFn, Sql, Value};
-use crate::store::{DbError, DbResult};
+use crate::store::{DbError, DbResult, SessionKey};
+
+/// How long a commit that changed sessions waits to see its own notification.
+const NOTIFY_WAIT: Duration = Duration::from_millis(200);
 
 /// Maps a driver error; unique violations become [`DbError::Duplicate`]. Server
 /// errors keep only severity, message and SQLSTATE: their DETAIL can quote row values.
@@ -68,15 +74,19 @@ pub(super) async fn query_all<C: GenericClient>(
 pub(crate) struct PgTx {
     client: Option<Object>,
     failed: AtomicBool,
+    listener: Arc<Listener>,
+    changed: Mutex<Vec<SessionKey>>,
 }
 
 impl PgTx {
     /// The handle exists before `BEGIN` is sent: a caller that stops waiting drops
     /// it, which rolls back, so the connection never goes back with a transaction open.
-    pub(super) async fn begin(client: Object) -> DbResult<Self> {
+    pub(super) async fn begin(client: Object, listener: Arc<Listener>) -> DbResult<Self> {
         let tx = Self {
             client: Some(client),
             failed: AtomicBool::new(false),
+            listener,
+            changed: Mutex::default(),
         };
         tx.client()?.batch_execute("BEGIN").await.map_err(pg_err)?;
         Ok(tx)
@@ -119,19 +129,57 @@ impl PgTx {
         self.note(rows.iter().map(|r| map(&Row::Postgres(r))).collect())
     }
 
+    /// Records that this transaction changes or deletes these sessions: the commit
+    /// notifies every node (`pg_notify`, inside the transaction) and drops them here.
+    pub(crate) fn sessions_changed(&self, key: SessionKey) {
+        self.changed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(key);
+    }
+
+    /// Commits. When sessions changed: notifies inside the transaction, drops them
+    /// from our cache, and waits (at most [`NOTIFY_WAIT`]) until our listener has
+    /// the notification back, by which time every listening node has it queued.
     pub(crate) async fn commit(mut self) -> DbResult<()> {
         if self.failed.load(Ordering::Acquire) {
             return Err(DbError::Backend(
                 "transaction not committed: one of its statements failed".into(),
             ));
         }
+        let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()));
+        let expected = if changed.is_empty() {
+            None
+        } else {
+            let client = self.client()?;
+            let expected = self.listener.expect(&changed);
+            let notify = super::listener::notify_sql();
+            let sent = exec(client, notify, &[Value::Text(&expected.payload)]).await;
+            if let Err(e) = self.note(sent) {
+                self.listener.abandon(expected);
+                return Err(e);
+            }
+            Some(expected)
+        };
         // The client stays in `self` until COMMIT is answered: a caller that stops
         // waiting drops `self`, whose rollback is harmless after a COMMIT went through.
         let done = self.client()?.batch_execute("COMMIT").await;
         let client = self.client.take().expect("present until commit or drop");
         match done {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                drop(client);
+                if let Some(expected) = expected {
+                    self.listener.cache.invalidate(&changed);
+                    self.listener.delivered(expected, NOTIFY_WAIT).await;
+                }
+                Ok(())
+            }
             Err(e) => {
+                if let Some(expected) = expected {
+                    self.listener.abandon(expected);
+                    // Unknown outcome: it may have committed.
+                    self.listener.cache.invalidate(&changed);
+                }
                 // Unknown state: do not hand this connection to anyone else.
                 drop(Object::take(client));
                 Err(pg_err(e))

@@ -20,7 +20,6 @@
 
 mod pool;
 mod run;
-mod session_cache;
 mod tx;
 
 use std::path::{Path, PathBuf};
@@ -32,13 +31,13 @@ use tokio::sync::Mutex;
 
 use crate::migrations::{self, MIGRATIONS};
 use crate::model::{SessionToken, TokenIdHash};
+use crate::session_cache::SessionCache;
 use crate::sql::{RowFn, Sql, Value};
 use crate::store::{DbError, DbResult, SessionKey};
 use pool::ReaderPool;
 use run::data_version;
 pub(crate) use run::sql_err;
 pub(crate) use run::Run;
-use session_cache::SessionCache;
 pub(crate) use tx::SqliteTx;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

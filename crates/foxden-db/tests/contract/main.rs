@@ -13,6 +13,7 @@ mod flows;
 mod harness;
 mod mail_queue;
 mod password;
+mod pg_session_cache;
 mod rate_limits;
 mod reset;
 mod security;

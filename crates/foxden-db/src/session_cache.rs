@@ -6,11 +6,10 @@
 //!   the database and stores its row only if that generation is unchanged; every
 //!   invalidation bumps the stripes it touches under the map lock (an account-wide or
 //!   full invalidation bumps all of them).
-//! * Other processes (`foxden account verify`, `foxden prune`) write the same file
-//!   without passing through this cache. `PRAGMA data_version` changes on a
-//!   connection when another connection commits: a dedicated probe connection checks
-//!   it before each cache hit, and the writer after each of its own commits (see
-//!   [`super::SqliteDb`]); a change not explained by our own commit clears the cache.
+//! * Writes it does not see: on SQLite another process (`foxden account verify`,
+//!   `foxden prune`) is detected with `PRAGMA data_version` (see
+//!   [`crate::SqliteDb`]); on PostgreSQL other nodes' commits arrive as
+//!   notifications (see [`crate::PostgresDb`] and `postgres/listener.rs`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +41,7 @@ impl Entries {
     }
 }
 
-pub(super) struct SessionCache {
+pub(crate) struct SessionCache {
     entries: RwLock<Entries>,
     stripes: [AtomicU64; STRIPES],
 }
@@ -61,18 +60,18 @@ fn stripe(id: &TokenIdHash) -> usize {
 }
 
 impl SessionCache {
-    pub(super) fn get(&self, id: &TokenIdHash) -> Option<SessionToken> {
+    pub(crate) fn get(&self, id: &TokenIdHash) -> Option<SessionToken> {
         self.entries.read().ok()?.map.get(id).cloned()
     }
 
     /// The stamp to pass to [`Self::store`] after reading `id` from the database.
-    pub(super) fn stamp(&self, id: &TokenIdHash) -> u64 {
+    pub(crate) fn stamp(&self, id: &TokenIdHash) -> u64 {
         self.stripes[stripe(id)].load(Ordering::Acquire)
     }
 
     /// Stores a row read from the database, unless a write that may have changed
     /// it committed since `stamp` was taken.
-    pub(super) fn store(&self, stamp: u64, session: &SessionToken) {
+    pub(crate) fn store(&self, stamp: u64, session: &SessionToken) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
@@ -91,7 +90,7 @@ impl SessionCache {
     }
 
     /// Drops what these keys name; called right after the commit that changed them.
-    pub(super) fn invalidate(&self, keys: &[SessionKey]) {
+    pub(crate) fn invalidate(&self, keys: &[SessionKey]) {
         if keys.is_empty() {
             return;
         }
