@@ -128,7 +128,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .map_err(|e| format!("BrowserID signing key: {e}"))?;
     let mut seal_key = [0u8; 32];
     foxden_crypto::hkdf::hkdf_sha256(&secret, None, b"foxden/v1/token-key-seal", &mut seal_key);
-    let db = connect_db(settings.database_url.expose()).await?;
+    let db = match connect_db(settings.database_url.expose()).await? {
+        foxden_db::Store::Postgres(pg) if settings.postgres_session_cache => {
+            foxden_db::Store::Postgres(pg.with_session_cache(true))
+        }
+        other => other,
+    };
     let mailer = mail::from_settings(
         settings.smtp_url.as_ref().map(|url| url.expose().as_str()),
         &settings.mail_from,

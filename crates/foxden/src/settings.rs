@@ -47,6 +47,8 @@ pub struct Settings {
     /// Compiled from `signin_confirm_force_email`.
     pub signin_confirm_force_email_regex: Option<regex::Regex>,
     pub rate_limit: bool,
+    /// PostgreSQL: the per-node session cache invalidated across nodes (ADR 0011).
+    pub postgres_session_cache: bool,
     pub client_address_depth: usize,
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub rate_limit_allowed_ips: Vec<ipnet::IpNet>,
@@ -159,6 +161,7 @@ impl Settings {
             .map(|pattern| force_email_regex(&pattern))
             .transpose()?;
         let rate_limit = src.switch("rate_limit")?.unwrap_or(true);
+        let postgres_session_cache = src.switch("postgres_session_cache")?.unwrap_or(true);
         let trusted_proxies = parse_networks(
             "FOXDEN_TRUSTED_PROXIES",
             &src.text("trusted_proxies")?.unwrap_or_default(),
@@ -226,6 +229,7 @@ impl Settings {
                 .max(0),
             signin_confirm_force_email_regex,
             rate_limit,
+            postgres_session_cache,
             client_address_depth: src
                 .count("client_address_depth")?
                 .map(|n| n.max(1) as usize)

@@ -56,6 +56,12 @@ pub static KEYS: &[Key] = &[
         show: |s| quoted(redact_url(s.database_url.expose())),
     },
     Key {
+        name: "postgres_session_cache",
+        default: "`on`",
+        meaning: "PostgreSQL only: each node caches sessions and drops an entry when any node changes it (LISTEN/NOTIFY, ADR 0011); `off` sends every session read to the database (needed only if something other than foxden writes `session_tokens`)",
+        show: |s| s.postgres_session_cache.to_string(),
+    },
+    Key {
         name: "smtp_url",
         default: "unset",
         meaning: "e.g. `smtp://127.0.0.1:2525`; unset → `.eml` files in `<data dir>/outbox/` (a password in it is kept secret)",

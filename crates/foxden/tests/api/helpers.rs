@@ -306,6 +306,14 @@ impl TestApp {
         }
     }
 
+    /// On PostgreSQL: returns once the server's session cache has applied every
+    /// change announced before the call (`PostgresDb::sync_session_cache`).
+    pub async fn sync_session_cache(&self) {
+        if let foxden_db::Store::Postgres(pg) = &self.db {
+            pg.sync_session_cache().await.expect("session cache sync");
+        }
+    }
+
     /// All mails sent to `email`, oldest first (once the mail queue has drained).
     pub async fn mails_to(&self, email: &str) -> Vec<Mail> {
         self.mail_settled().await;
@@ -455,6 +463,10 @@ impl PgSchema {
             self.name
         );
         self.admin.batch_execute(&sql).await.expect("age rows");
+        // A writer other than foxden announces its change, as foxden's own writes
+        // do, so that the servers' session caches drop it (ADR 0011).
+        let notify = format!("SELECT pg_notify('foxden_sessions', '{}|0:0|*')", self.name);
+        self.admin.batch_execute(&notify).await.expect("notify");
     }
 
     pub async fn drop_now(self) {
