@@ -8,6 +8,12 @@ use foxden_db::*;
 use crate::fixtures::{self, seeded};
 use crate::flows::*;
 
+/// Another process's commit is seen by every read that starts 1 ms after it
+/// (one `PRAGMA data_version` probe vouches for the cache that long; ADR 0011).
+async fn past_the_probe_window() {
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+}
+
 async fn two_handles() -> (tempfile::TempDir, Store, Store) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("foxden.db");
@@ -33,6 +39,7 @@ async fn another_process_write_is_seen_by_the_next_cached_read() {
     );
 
     other.touch_session(&id, 1_800_000_000_000).await.unwrap();
+    past_the_probe_window().await;
     let read = server.session(&id).await.unwrap().unwrap();
     assert_eq!(read.last_access_time, 1_800_000_000_000);
 
@@ -43,6 +50,7 @@ async fn another_process_write_is_seen_by_the_next_cached_read() {
         .await
         .unwrap();
     assert!(outcome.session_verified);
+    past_the_probe_window().await;
     let read = server.session(&id).await.unwrap().unwrap();
     assert_eq!((read.unverified, read.verified_at), (None, Some(7)));
 
@@ -56,6 +64,7 @@ async fn another_process_write_is_seen_by_the_next_cached_read() {
         rate_limit: 0,
     };
     assert!(other.prune_expired(&cutoffs).await.unwrap() >= 1);
+    past_the_probe_window().await;
     assert_eq!(server.session(&id).await.unwrap(), None);
 }
 
