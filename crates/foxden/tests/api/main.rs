@@ -28,6 +28,7 @@ mod reset;
 mod security;
 mod session;
 mod shutdown;
+mod smtp_sink;
 mod unblock;
 mod undeliverable;
 mod user_agent;
