@@ -12,6 +12,7 @@
 
 mod conn;
 mod fd_limit;
+mod heap;
 mod registry;
 
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub async fn serve(
     limits: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Everything is built by now: what start-up freed goes back to the kernel.
+    heap::release_free_heap();
     let cap = limits.max_connections;
     let permits = Arc::new(Semaphore::new(cap));
     let registry = Arc::new(Registry::default());
