@@ -141,6 +141,30 @@ async fn account_verify_while_serving_is_seen_by_the_next_request() {
 }
 
 #[tokio::test]
+async fn prune_while_serving_is_seen_by_the_next_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let app = spawn_with(Options::in_dir(&data)).await;
+    let mut c = TestClient::v1(&app, "live.prune@example.com", "correct horse");
+    c.create(false).await.ok();
+    for _ in 0..2 {
+        // The second read is served from the session cache.
+        c.session_get("/v1/session/status").await.ok();
+    }
+    // The server keeps sessions 4 weeks; this prune, with a 1 ms lifetime, ends
+    // the session behind its back.
+    let mut cmd = foxden(tmp.path(), &data);
+    cmd.arg("prune").env("FOXDEN_SESSION_LIFETIME_MS", "1");
+    let (out, stdout, stderr) = tokio::task::spawn_blocking(move || run(&mut cmd))
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("removed"), "{stdout}");
+    c.session_get("/v1/session/status").await.err(401, 110);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn prune_removes_only_what_expired() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
