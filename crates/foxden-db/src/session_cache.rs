@@ -60,6 +60,27 @@ fn stripe(id: &TokenIdHash) -> usize {
 }
 
 impl SessionCache {
+    /// The session `id` from the cache when `use_cache`, else from `fetch` (a
+    /// database read), which is stored for later unless a write raced it.
+    pub(crate) async fn read_through(
+        &self,
+        id: &TokenIdHash,
+        use_cache: bool,
+        fetch: impl std::future::Future<Output = crate::DbResult<Option<SessionToken>>>,
+    ) -> crate::DbResult<Option<SessionToken>> {
+        if use_cache {
+            if let Some(hit) = self.get(id) {
+                return Ok(Some(hit));
+            }
+        }
+        let stamp = self.stamp(id);
+        let found = fetch.await?;
+        if let (Some(session), true) = (&found, use_cache) {
+            self.store(stamp, session);
+        }
+        Ok(found)
+    }
+
     pub(crate) fn get(&self, id: &TokenIdHash) -> Option<SessionToken> {
         self.entries.read().ok()?.map.get(id).cloned()
     }

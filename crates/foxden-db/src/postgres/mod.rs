@@ -176,19 +176,10 @@ impl PostgresDb {
         sql: &'static Sql,
         map: RowFn<SessionToken>,
     ) -> DbResult<Option<SessionToken>> {
-        let cache = &self.listener.cache;
+        let params = [Value::Bytes(id)];
+        let fetch = self.query_opt(sql, &params, map);
         let use_cache = self.listener.is_current();
-        if use_cache {
-            if let Some(hit) = cache.get(id) {
-                return Ok(Some(hit));
-            }
-        }
-        let stamp = cache.stamp(id);
-        let found = self.query_opt(sql, &[Value::Bytes(id)], map).await?;
-        if let (Some(session), true) = (&found, use_cache) {
-            cache.store(stamp, session);
-        }
-        Ok(found)
+        self.listener.cache.read_through(id, use_cache, fetch).await
     }
 
     pub(crate) async fn exec(&self, sql: &'static Sql, params: &[Value<'_>]) -> DbResult<u64> {

@@ -282,22 +282,10 @@ impl SqliteDb {
         sql: &'static Sql,
         map: RowFn<SessionToken>,
     ) -> DbResult<Option<SessionToken>> {
+        let params = [Value::Bytes(id)];
+        let fetch = self.read(sql, &params, move |c, sql, p| c.query_opt(sql, p, map));
         let use_cache = self.cache_is_current();
-        if use_cache {
-            if let Some(hit) = self.sessions.get(id) {
-                return Ok(Some(hit));
-            }
-        }
-        let stamp = self.sessions.stamp(id);
-        let found = self
-            .read(sql, &[Value::Bytes(id)], move |c, sql, p| {
-                c.query_opt(sql, p, map)
-            })
-            .await?;
-        if let (Some(session), true) = (&found, use_cache) {
-            self.sessions.store(stamp, session);
-        }
-        Ok(found)
+        self.sessions.read_through(id, use_cache, fetch).await
     }
 
     /// Runs a read on a reader connection (each statement sees the latest commit),
