@@ -64,9 +64,7 @@ impl RetryPolicy {
         let doublings = u32::try_from(attempts.saturating_sub(1))
             .unwrap_or(0)
             .min(40);
-        let wait = self
-            .first_retry_ms
-            .saturating_mul(1i64 << doublings.min(40));
+        let wait = self.first_retry_ms.saturating_mul(1i64 << doublings);
         Some(wait.min(self.max_retry_ms).max(0))
     }
 }
