@@ -4,30 +4,31 @@
 //!
 //! * Every commit that changes sessions sends one notification,
 //!   `<schema>|<origin>:<seq>|<key>,<key>…`, inside its transaction (so only on
-//!   commit). A key is `s<id hash hex>`, `u<uid hex>` or `*`; `origin` names the
-//!   handle that sent it, so a handle can wait for its own (see [`Listener::expect`]);
-//!   listeners ignore other schemas' notifications (the channel is per database).
-//! * The cache may serve a hit only while [`Listener::is_current`]: the listener is
-//!   connected and has read and applied everything that has arrived on its socket
-//!   (a non-blocking `peek` finds nothing unread, and no read of the socket happened
-//!   since the last time the connection had no more messages). Otherwise reads go to
-//!   the database. On (re)connect the cache is cleared once `LISTEN` is in effect; on
-//!   loss of the connection, right away.
-//! * A heartbeat (`SELECT 1` every [`HEARTBEAT`], answered within it) notices a
-//!   connection that died without closing.
+//!   commit). A key is `s<id hash hex>`, `u<uid hex>` or `*`; listeners ignore other
+//!   schemas' notifications (the channel is per database).
+//! * A cache hit is served only after a **read barrier** ([`Listener::fresh`]): an
+//!   empty query on the listening connection sent after the read began, and
+//!   answered. PostgreSQL (14 and later) signals every listening backend while the
+//!   notifying transaction commits, before its client hears the commit, and a
+//!   backend sends pending notifications before it answers its next query; we apply
+//!   each notification as it is read, before the answer behind it. So once the
+//!   barrier is answered, every commit that finished before the read began has been
+//!   applied: a write on one node is seen by the next read on any other. Reads that
+//!   arrive together share one round trip.
+//! * Without a connection (or while a barrier takes longer than [`BARRIER_WAIT`])
+//!   reads go to the database. On (re)connect the cache is cleared once `LISTEN` is in
+//!   effect; on loss of the connection, right away. An idle connection still sees a
+//!   round trip every [`HEARTBEAT`], which notices a connection that died without
+//!   closing.
 
-use std::collections::HashMap;
 use std::future::poll_fn;
-use std::io;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
+use tokio::sync::{watch, Notify};
 use tokio_postgres::config::Host;
 use tokio_postgres::{AsyncMessage, Config, NoTls};
 
@@ -42,6 +43,10 @@ pub(crate) fn notify_sql() -> &'static Sql {
     sql!("SELECT pg_notify('foxden_sessions', COALESCE(current_schema(), '') || '|' || $1)")
 }
 const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How long a read waits for its barrier before it reads the database instead.
+pub(crate) const BARRIER_WAIT: Duration = Duration::from_secs(1);
+/// The oldest server whose commit signals listeners before it answers (see above).
+const MIN_SERVER_VERSION: i32 = 140_000;
 const BACKOFF_MIN: Duration = Duration::from_millis(50);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
@@ -55,20 +60,17 @@ pub(crate) struct Listener {
     schema: RwLock<Option<String>>,
     /// The listening backend's process id (0 when not connected).
     pub(crate) backend_pid: AtomicI32,
-    /// Reads of the socket started (counted before each read).
-    reads: Arc<AtomicU64>,
-    /// The value of `reads` when the connection last had no message left to hand out.
-    drained: AtomicU64,
-    /// A clone of the listener's socket, to peek for unread bytes.
-    socket: RwLock<Option<std::net::TcpStream>>,
-    waiters: Mutex<HashMap<u64, oneshot::Sender<()>>>,
+    barrier: Barrier,
 }
 
-/// A notification this handle is about to send, and how to wait for its delivery.
-pub(crate) struct Expected {
-    pub(crate) payload: String,
-    seq: u64,
-    delivered: Option<oneshot::Receiver<()>>,
+/// Read barriers: round trips on the listening connection, numbered.
+struct Barrier {
+    /// The number the next round trip will carry.
+    next: AtomicU64,
+    /// The highest number whose round trip has been answered.
+    done: watch::Sender<u64>,
+    /// Readers waiting for a round trip that has not started yet.
+    wanted: Notify,
 }
 
 impl Listener {
@@ -85,64 +87,37 @@ impl Listener {
             connected: AtomicBool::new(false),
             schema: RwLock::new(None),
             backend_pid: AtomicI32::new(0),
-            reads: Arc::default(),
-            drained: AtomicU64::new(u64::MAX),
-            socket: RwLock::new(None),
-            waiters: Mutex::default(),
+            barrier: Barrier {
+                next: AtomicU64::new(1),
+                done: watch::Sender::new(0),
+                wanted: Notify::new(),
+            },
         }
     }
 
-    /// Whether the cache may serve a hit now (see the module docs).
+    /// Whether the listener is connected and listening (for tests and health).
     pub(crate) fn is_current(&self) -> bool {
+        self.connected.load(SeqCst)
+    }
+
+    /// The read barrier (see the module docs): true once every commit that finished
+    /// before the call has been applied to the cache, so a hit may be served; false
+    /// when the listener is not connected or the barrier is late (read the database).
+    pub(crate) async fn fresh(&self) -> bool {
         if !self.connected.load(SeqCst) {
             return false;
         }
-        let unread = match self.socket.read() {
-            Ok(guard) => match guard.as_ref() {
-                Some(s) => {
-                    !matches!(s.peek(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
-                }
-                None => true,
-            },
-            Err(_) => true,
-        };
-        !unread && self.reads.load(SeqCst) == self.drained.load(SeqCst)
+        // The round trip with this number starts after this load.
+        let ticket = self.barrier.next.load(SeqCst);
+        let mut done = self.barrier.done.subscribe();
+        self.barrier.wanted.notify_one();
+        let passed = tokio::time::timeout(BARRIER_WAIT, done.wait_for(|d| *d >= ticket)).await;
+        matches!(passed, Ok(Ok(_))) && self.connected.load(SeqCst)
     }
 
-    /// The notification for a commit that changes `keys`; when the listener is
-    /// connected, its delivery back to us can be awaited with [`Self::delivered`].
-    pub(crate) fn expect(&self, keys: &[SessionKey]) -> Expected {
-        let seq = self.seq.fetch_add(1, SeqCst);
-        let payload = payload(self.origin, seq, keys);
-        let delivered = self.connected.load(SeqCst).then(|| {
-            let (tx, rx) = oneshot::channel();
-            lock(&self.waiters).insert(seq, tx);
-            rx
-        });
-        Expected {
-            payload,
-            seq,
-            delivered,
-        }
-    }
-
-    /// Forgets a notification that was not sent (its transaction rolled back).
-    pub(crate) fn abandon(&self, expected: Expected) {
-        lock(&self.waiters).remove(&expected.seq);
-    }
-
-    /// Waits (at most `limit`) until our listener has received our own notification,
-    /// and with it every notification committed before it (PostgreSQL delivers them to
-    /// each listener in commit order). If it does not come back in time, the cache is
-    /// cleared instead, which leaves nothing stale either.
-    pub(crate) async fn delivered(&self, expected: Expected, limit: Duration) {
-        if let Some(rx) = expected.delivered {
-            if tokio::time::timeout(limit, rx).await.is_err() {
-                tracing::warn!("session-cache notification not seen back in time; cache cleared");
-                self.cache.invalidate(&[SessionKey::All]);
-            }
-        }
-        lock(&self.waiters).remove(&expected.seq);
+    /// The notification payload for a commit that changes `keys`.
+    pub(crate) fn payload_for(&self, keys: &[SessionKey]) -> String {
+        payload(self.origin, self.seq.fetch_add(1, SeqCst), keys)
     }
 
     fn apply(&self, payload: &str) {
@@ -157,17 +132,7 @@ impl Listener {
             return;
         }
         match parse(rest) {
-            Some((origin, seq, keys)) => {
-                self.cache.invalidate(&keys);
-                if origin == self.origin {
-                    let mut waiters = lock(&self.waiters);
-                    if let Some(tx) = waiters.remove(&seq) {
-                        let _ = tx.send(());
-                    }
-                    // Commits whose caller stopped waiting leave a closed entry.
-                    waiters.retain(|_, tx| !tx.is_closed());
-                }
-            }
+            Some((_origin, _seq, keys)) => self.cache.invalidate(&keys),
             None => self.cache.invalidate(&[SessionKey::All]),
         }
     }
@@ -181,10 +146,6 @@ impl Listener {
             self.connected.store(true, SeqCst);
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn payload(origin: u64, seq: u64, keys: &[SessionKey]) -> String {
@@ -232,7 +193,6 @@ pub(crate) async fn run(config: Config, state: Arc<Listener>) {
         }
         state.set_connected(false);
         state.backend_pid.store(0, SeqCst);
-        *state.socket.write().unwrap_or_else(|p| p.into_inner()) = None;
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
@@ -241,28 +201,19 @@ pub(crate) async fn run(config: Config, state: Arc<Listener>) {
 /// One connection's life; returns when it ends. `Ok` if it had been listening.
 async fn listen(config: &Config, state: &Arc<Listener>) -> Result<(), String> {
     let stream = open_socket(config).await?;
-    let peer = stream.into_std().map_err(|e| e.to_string())?;
-    let peek = peer.try_clone().map_err(|e| e.to_string())?;
-    let stream = TcpStream::from_std(peer).map_err(|e| e.to_string())?;
-    let counted = Counted {
-        inner: stream,
-        reads: state.reads.clone(),
-    };
     let (client, mut conn) = config
-        .connect_raw(counted, NoTls)
+        .connect_raw(stream, NoTls)
         .await
         .map_err(|e| e.to_string())?;
-    *state.socket.write().unwrap_or_else(|p| p.into_inner()) = Some(peek);
+    // Each notification is applied as it is read, before whatever answer follows it
+    // on the socket is handed to its query: the barrier's ordering rests on this.
     let drive = poll_fn(|cx: &mut Context<'_>| loop {
         match conn.poll_message(cx) {
             Poll::Ready(Some(Ok(AsyncMessage::Notification(n)))) => state.apply(n.payload()),
             Poll::Ready(Some(Ok(_))) => {}
             Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e.to_string())),
             Poll::Ready(None) => return Poll::Ready(Err("connection closed".into())),
-            Poll::Pending => {
-                state.drained.store(state.reads.load(SeqCst), SeqCst);
-                return Poll::Pending;
-            }
+            Poll::Pending => return Poll::Pending,
         }
     });
     let mut drive = std::pin::pin!(drive);
@@ -273,20 +224,35 @@ async fn listen(config: &Config, state: &Arc<Listener>) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let row = client
             .query_one(
-                "SELECT pg_backend_pid(), COALESCE(current_schema(), '')::TEXT",
+                "SELECT pg_backend_pid(), COALESCE(current_schema(), '')::TEXT, \
+                 current_setting('server_version_num')::INT",
                 &[],
             )
             .await
             .map_err(|e| e.to_string())?;
+        let version: i32 = row.get(2);
+        if version < MIN_SERVER_VERSION {
+            // Never connected: reads keep going to the database.
+            tracing::warn!(
+                version,
+                "PostgreSQL older than 14: the session cache stays off"
+            );
+            std::future::pending::<()>().await;
+        }
         *state.schema.write().unwrap_or_else(|p| p.into_inner()) = Some(row.get(1));
         state.backend_pid.store(row.get(0), SeqCst);
         state.set_connected(true);
+        let barrier = &state.barrier;
         loop {
-            tokio::time::sleep(HEARTBEAT).await;
-            match tokio::time::timeout(HEARTBEAT, client.simple_query("SELECT 1")).await {
-                Ok(Ok(_)) => {}
+            // A reader asks for a round trip, or the heartbeat is due.
+            let _ = tokio::time::timeout(HEARTBEAT, barrier.wanted.notified()).await;
+            let number = barrier.next.fetch_add(1, SeqCst);
+            match tokio::time::timeout(HEARTBEAT, client.batch_execute("")).await {
+                Ok(Ok(())) => {
+                    barrier.done.send_replace(number);
+                }
                 Ok(Err(e)) => return Err::<(), String>(e.to_string()),
-                Err(_) => return Err("heartbeat timed out".into()),
+                Err(_) => return Err("round trip timed out".into()),
             }
         }
     };
@@ -313,41 +279,6 @@ async fn open_socket(config: &Config) -> Result<TcpStream, String> {
     Err(last)
 }
 
-/// The listener's socket, counting each read before it happens.
-struct Counted {
-    inner: TcpStream,
-    reads: Arc<AtomicU64>,
-}
-
-impl AsyncRead for Counted {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.reads.fetch_add(1, SeqCst);
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Counted {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,15 +297,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_our_own_notification_releases_its_waiter() {
-        let l = Listener::new();
+    #[tokio::test]
+    async fn a_barrier_waits_for_a_round_trip_that_starts_after_it() {
+        let l = Arc::new(Listener::new());
+        assert!(!l.fresh().await, "not connected: read the database");
         l.connected.store(true, SeqCst);
-        let mut e = l.expect(&[SessionKey::Id([1; 32])]);
-        let mut rx = e.delivered.take().unwrap();
-        l.apply("not a payload");
-        assert!(rx.try_recv().is_err());
-        l.apply(&format!("|{}", e.payload));
-        assert!(rx.try_recv().is_ok());
+        let reader = tokio::spawn({
+            let l = l.clone();
+            async move { l.fresh().await }
+        });
+        l.barrier.wanted.notified().await;
+        // A round trip that had started before the reader asked does not count.
+        l.barrier.done.send_replace(0);
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished());
+        let number = l.barrier.next.fetch_add(1, SeqCst);
+        l.barrier.done.send_replace(number);
+        assert!(reader.await.unwrap());
     }
 }

@@ -98,36 +98,10 @@ impl PostgresDb {
         self
     }
 
-    /// Whether the session cache serves hits right now: the listener is connected
-    /// and has applied every notification that reached it (for tests and health).
+    /// Whether the session cache's listener is connected and listening (for tests
+    /// and health); hits are served after each read's barrier ([`listener`]).
     pub fn session_cache_is_live(&self) -> bool {
         self.listener.is_current()
-    }
-
-    /// A barrier for strict read-after-write across nodes: returns once this node's
-    /// cache holds nothing older than every commit that finished before the call (a
-    /// keyless notification of ours has come back, so every earlier one was applied;
-    /// or, failing that within a few seconds, the cache was cleared).
-    pub async fn sync_session_cache(&self) -> DbResult<()> {
-        let expected = self.listener.expect(&[]);
-        let sent = async {
-            let client = self.client().await?;
-            tx::exec(
-                &client,
-                listener::notify_sql(),
-                &[Value::Text(&expected.payload)],
-            )
-            .await
-        }
-        .await;
-        if let Err(e) = sent {
-            self.listener.abandon(expected);
-            return Err(e);
-        }
-        self.listener
-            .delivered(expected, Duration::from_secs(5))
-            .await;
-        Ok(())
     }
 
     /// The process id of the backend this handle's listener is connected to.
@@ -168,8 +142,9 @@ impl PostgresDb {
         Ok(n)
     }
 
-    /// A session by id, from the cache when the listener is current, else from the
-    /// database; a row read while a write raced it is not stored.
+    /// A session by id: from the cache once the read barrier has passed (every commit
+    /// finished before this call is applied), else from the database; a row read
+    /// while a write raced it is not stored.
     pub(crate) async fn cached_session(
         &self,
         id: &TokenIdHash,
@@ -178,7 +153,7 @@ impl PostgresDb {
     ) -> DbResult<Option<SessionToken>> {
         let params = [Value::Bytes(id)];
         let fetch = self.query_opt(sql, &params, map);
-        let use_cache = self.listener.is_current();
+        let use_cache = self.listener.fresh().await;
         self.listener.cache.read_through(id, use_cache, fetch).await
     }
 

@@ -4,7 +4,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use deadpool_postgres::{GenericClient, Object};
 use tokio_postgres::error::SqlState;
@@ -13,9 +12,6 @@ use tokio_postgres::types::ToSql;
 use super::listener::Listener;
 use crate::sql::{Row, RowFn, Sql, Value};
 use crate::store::{DbError, DbResult, SessionKey};
-
-/// How long a commit that changed sessions waits to see its own notification.
-const NOTIFY_WAIT: Duration = Duration::from_millis(200);
 
 /// Maps a driver error; unique violations become [`DbError::Duplicate`]. Server
 /// errors keep only severity, message and SQLSTATE: their DETAIL can quote row values.
@@ -138,9 +134,9 @@ impl PgTx {
             .push(key);
     }
 
-    /// Commits. When sessions changed: notifies inside the transaction, drops them
-    /// from our cache, and waits (at most [`NOTIFY_WAIT`]) until our listener has
-    /// the notification back, by which time every listening node has it queued.
+    /// Commits. When sessions changed: notifies inside the transaction (every node's
+    /// next read applies it, see the listener's read barrier) and drops them from
+    /// our cache.
     pub(crate) async fn commit(mut self) -> DbResult<()> {
         if self.failed.load(Ordering::Acquire) {
             return Err(DbError::Backend(
@@ -148,38 +144,21 @@ impl PgTx {
             ));
         }
         let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()));
-        let expected = if changed.is_empty() {
-            None
-        } else {
-            let client = self.client()?;
-            let expected = self.listener.expect(&changed);
+        if !changed.is_empty() {
+            let payload = self.listener.payload_for(&changed);
             let notify = super::listener::notify_sql();
-            let sent = exec(client, notify, &[Value::Text(&expected.payload)]).await;
-            if let Err(e) = self.note(sent) {
-                self.listener.abandon(expected);
-                return Err(e);
-            }
-            Some(expected)
-        };
+            let sent = exec(self.client()?, notify, &[Value::Text(&payload)]).await;
+            self.note(sent)?;
+        }
         // The client stays in `self` until COMMIT is answered: a caller that stops
         // waiting drops `self`, whose rollback is harmless after a COMMIT went through.
         let done = self.client()?.batch_execute("COMMIT").await;
         let client = self.client.take().expect("present until commit or drop");
+        // Committed, or unknown (it may have committed): nothing cached may outlive it.
+        self.listener.cache.invalidate(&changed);
         match done {
-            Ok(()) => {
-                drop(client);
-                if let Some(expected) = expected {
-                    self.listener.cache.invalidate(&changed);
-                    self.listener.delivered(expected, NOTIFY_WAIT).await;
-                }
-                Ok(())
-            }
+            Ok(()) => Ok(()),
             Err(e) => {
-                if let Some(expected) = expected {
-                    self.listener.abandon(expected);
-                    // Unknown outcome: it may have committed.
-                    self.listener.cache.invalidate(&changed);
-                }
                 // Unknown state: do not hand this connection to anyone else.
                 drop(Object::take(client));
                 Err(pg_err(e))

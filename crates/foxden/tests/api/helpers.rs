@@ -304,14 +304,6 @@ impl TestApp {
         }
     }
 
-    /// On PostgreSQL: returns once the server's session cache has applied every
-    /// change announced before the call (`PostgresDb::sync_session_cache`).
-    pub async fn sync_session_cache(&self) {
-        if let foxden_db::Store::Postgres(pg) = &self.db {
-            pg.sync_session_cache().await.expect("session cache sync");
-        }
-    }
-
     /// All mails sent to `email`, oldest first (once the mail queue has drained).
     pub async fn mails_to(&self, email: &str) -> Vec<Mail> {
         self.mail_settled().await;

@@ -1,9 +1,12 @@
-//! The main account flow against PostgreSQL, when `FOXDEN_TEST_POSTGRES_URL` is set
-//! (each run gets its own schema, dropped afterwards).
+//! The main account flow against PostgreSQL, and two servers sharing one database,
+//! when `FOXDEN_TEST_POSTGRES_URL` is set (each run gets its own schema, dropped
+//! afterwards).
 
+use foxden_crypto::token::TokenKind;
+use reqwest::Method;
 use serde_json::json;
 
-use crate::client::TestClient;
+use crate::client::{Scheme, TestClient};
 use crate::helpers::{spawn_with, Options, PgSchema};
 
 async fn happy_path(database_url: String) {
@@ -48,6 +51,68 @@ async fn account_happy_path_on_postgres() {
     };
     // Run as a task so that a failure still drops the schema.
     let outcome = tokio::spawn(happy_path(schema.url.clone())).await;
+    schema.drop_now().await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Two servers on one database and one server secret (here one data folder), each
+/// with its session cache on (the default): a session destroyed through A is refused
+/// by B's very next request, although B had just served it from its cache.
+async fn a_destroy_on_one_node_is_seen_by_the_next_request_on_another(database_url: String) {
+    let shared = tempfile::tempdir().unwrap();
+    let options = || Options {
+        database_url: Some(database_url.clone()),
+        ..Options::in_dir(shared.path())
+    };
+    let a = spawn_with(options()).await;
+    let b = spawn_with(options()).await;
+    let mut c = TestClient::v2(&a, "nodes@example.com", "pw");
+    c.create(false).await.ok();
+    let status = "/v1/session/status";
+    let kind = TokenKind::Session;
+    for round in 0..40 {
+        c.login(false).await.ok();
+        let token = c.session_token.clone();
+        for _ in 0..2 {
+            let r = b
+                .call(Scheme::Hawk, Method::GET, status, &token, kind, None)
+                .await;
+            assert_eq!(r.status, 200, "round {round}: {:?}", r.body);
+        }
+        let destroy = "/v1/session/destroy";
+        let body = json!({});
+        a.call(
+            Scheme::Hawk,
+            Method::POST,
+            destroy,
+            &token,
+            kind,
+            Some(&body),
+        )
+        .await
+        .ok();
+        let r = b
+            .call(Scheme::Hawk, Method::GET, status, &token, kind, None)
+            .await;
+        assert_eq!(
+            (r.status, &r.body["errno"]),
+            (401, &json!(110)),
+            "round {round}"
+        );
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn two_nodes_on_postgres_read_each_others_writes() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let run = a_destroy_on_one_node_is_seen_by_the_next_request_on_another(schema.url.clone());
+    let outcome = tokio::spawn(run).await;
     schema.drop_now().await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
