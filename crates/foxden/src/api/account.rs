@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Empty, MailRequest};
-use crate::customs::{self, Action, Subject};
+use crate::customs::{self, Action, PasswordGate, Subject, UnblockCodes};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
@@ -287,6 +287,17 @@ async fn login(
         email: parts.email,
         auth_pw: parts.auth_pw,
     };
+    let unblock = UnblockCodes::Taken {
+        offered: parts.unblock_code.is_some(),
+    };
+    let gate = PasswordGate::enter(
+        &state,
+        Action::AccountLogin,
+        &ip,
+        creds.email.as_str(),
+        unblock,
+    )
+    .await?;
     let done = signin::sign_in(
         &state,
         SignIn {
@@ -298,6 +309,7 @@ async fn login(
             ip,
             unblock_code: parts.unblock_code,
         },
+        gate,
     )
     .await?;
     Ok(Json(SignedInResponse::new(

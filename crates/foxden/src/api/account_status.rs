@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::{KeyFetchAuth, SessionAuth};
-use crate::customs::{self, Action, Subject};
+use crate::customs::{self, Action, PasswordGate, Subject, UnblockCodes};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::service::signin::{self, Credentials};
@@ -220,7 +220,15 @@ async fn destroy(
         email: body.email,
         auth_pw: body.auth_pw.0,
     };
-    let (account, _) = signin::authenticate(&state, &creds, Action::AccountDestroy, &ip).await?;
+    let gate = PasswordGate::enter(
+        &state,
+        Action::AccountDestroy,
+        &ip,
+        creds.email.as_str(),
+        UnblockCodes::NotTaken,
+    )
+    .await?;
+    let (account, _) = signin::authenticate(&state, &creds, &gate).await?;
     if let Some(session) = &session {
         if session.token.core.uid != account.uid {
             return Err(ApiError::InvalidToken);

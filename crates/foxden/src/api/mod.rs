@@ -3,7 +3,8 @@
 //! Every route has one shape: authenticated and validated extraction (the
 //! token extractors of [`crate::auth`], [`crate::extract::ApiJson`] over a
 //! `deny_unknown_fields` body), then the route's rate-limit rule
-//! (`customs::check`, in the handler and nowhere else), then a service that
+//! (`customs::check`, or `customs::PasswordGate::enter` for a password check, in
+//! the handler and nowhere else), then a service that
 //! returns domain values, then a typed `Serialize` response. Each handler's
 //! `#[utoipa::path]` is both its route (via `utoipa_axum::routes!`) and its
 //! entry in the OpenAPI document ([`crate::openapi`]).

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use super::ErrorResponse;
 use crate::auth::{AccountResetAuth, PasswordChangeAuth};
+use crate::customs::{Action, PasswordGate, UnblockCodes};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
@@ -67,7 +68,15 @@ async fn start(
         email: body.email,
         auth_pw: body.old_auth_pw.0,
     };
-    let started = password_change::start(&state, creds, &ip).await?;
+    let gate = PasswordGate::enter(
+        &state,
+        Action::PasswordChange,
+        &ip,
+        creds.email.as_str(),
+        UnblockCodes::NotTaken,
+    )
+    .await?;
+    let started = password_change::start(&state, creds, &gate).await?;
     let (version, token) = started.key_fetch;
     let (key_fetch_token, key_fetch_token2) = match version {
         PasswordVersion::V1 => (Some(token), None),

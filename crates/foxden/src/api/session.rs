@@ -16,7 +16,7 @@ use super::account::{KeysQuery, LoginBody, SignedInResponse};
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
-use crate::customs::{self, Action, Subject};
+use crate::customs::{self, Action, PasswordGate, Subject, UnblockCodes};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
@@ -139,6 +139,14 @@ async fn reauth(
         email: parts.email,
         auth_pw: parts.auth_pw,
     };
+    let gate = PasswordGate::enter(
+        &state,
+        Action::AccountLogin,
+        &ip,
+        creds.email.as_str(),
+        UnblockCodes::NotTaken,
+    )
+    .await?;
     let done = signin::reauth(
         &state,
         &auth.token,
@@ -146,7 +154,7 @@ async fn reauth(
         query.keys,
         &parts.links,
         parts.delivery,
-        &ip,
+        &gate,
     )
     .await?;
     Ok(Json(SignedInResponse::new(

@@ -16,11 +16,16 @@
 //!   account, a wrong unblock code).
 //! * [`forget_failures`] clears an email's failure counters after a reset.
 //!
+//! Each route declares its rule once, in its handler: [`check`], or for routes that
+//! check a password, [`PasswordGate::enter`], whose gate the service then reports
+//! through (the reservation and the flags above) without naming the rule.
+//!
 //! Requests from an allowed address or about an email in an allowed domain
 //! (`FOXDEN_RATE_LIMIT_ALLOWED_IPS`, `FOXDEN_RATE_LIMIT_ALLOWED_EMAIL_DOMAINS`, as
 //! Mozilla's customs `allowedIPs` and `allowedEmailDomains`) are never limited:
 //! test suites such as PyFxA's run against a server with limits on.
 
+mod gate;
 pub mod rules;
 
 use aws_lc_rs::hmac;
@@ -31,6 +36,7 @@ use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::state::AppState;
+pub use gate::{PasswordGate, UnblockCodes};
 pub use rules::Action;
 use rules::{attempt_rules, failure_rules, On, Rule};
 
@@ -177,7 +183,7 @@ fn block_until(action: Action, rule: &Rule, banned_until: i64, now: i64) -> Bloc
 }
 
 /// Counts the request against the action's rules; the block in force, if any.
-pub async fn verdict(
+async fn verdict(
     state: &AppState,
     action: Action,
     subject: Subject<'_>,
@@ -233,13 +239,13 @@ pub async fn check(state: &AppState, action: Action, subject: Subject<'_>) -> Ap
 
 /// Failure counts taken ahead of a password check (see [`reserve_failure`]).
 #[must_use = "a reservation is either kept (a wrong password) or released"]
-pub struct Reservation {
+struct Reservation {
     keys: Vec<[u8; 32]>,
 }
 
 impl Reservation {
     /// The attempt did not fail (or was never checked): its counts are given back.
-    pub async fn release(self, state: &AppState) {
+    async fn release(self, state: &AppState) {
         for key in &self.keys {
             if let Err(err) = state.db.rate_limit_release(key).await {
                 tracing::warn!(error = %err, "could not release a rate-limit reservation");
@@ -255,7 +261,7 @@ impl Reservation {
 /// `unblocked` (a valid unblock code came with the sign-in), rules that such a
 /// code lifts are skipped. `Err(block)` when a rule is over its limit (nothing
 /// stays counted then).
-pub async fn reserve_failure(
+async fn reserve_failure(
     state: &AppState,
     action: Action,
     subject: Subject<'_>,
@@ -304,7 +310,7 @@ pub async fn reserve_failure(
 /// Counts a failure of the action found without a password check (an unknown
 /// account, a wrong unblock code). Best effort: a
 /// storage error is logged, and the caller answers with the failure it had.
-pub async fn flag(state: &AppState, action: Action, subject: Subject<'_>) {
+async fn flag(state: &AppState, action: Action, subject: Subject<'_>) {
     if !limited(state, &subject) {
         return;
     }

@@ -16,9 +16,8 @@ use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
 use super::verification::LinkParams;
 use crate::clock::now_ms;
-use crate::customs::Action;
+use crate::customs::PasswordGate;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ClientIp;
 use crate::state::AppState;
 
 pub struct Started {
@@ -29,8 +28,12 @@ pub struct Started {
 }
 
 /// Checks the old password and issues a passwordChangeToken and a confirmed keyFetchToken.
-pub async fn start(state: &AppState, creds: Credentials, ip: &ClientIp) -> ApiResult<Started> {
-    let (account, matched) = authenticate(state, &creds, Action::PasswordChange, ip).await?;
+pub async fn start(
+    state: &AppState,
+    creds: Credentials,
+    gate: &PasswordGate,
+) -> ApiResult<Started> {
+    let (account, matched) = authenticate(state, &creds, gate).await?;
     let now = now_ms();
     let change = Minted::new(TokenKind::PasswordChange);
     let (kf_minted, kf_record) =

@@ -15,7 +15,7 @@ use super::verification::{
     notify_new_sign_in, session_verification_by, Delivery, LinkParams, SessionVerification,
 };
 use crate::clock::now_ms;
-use crate::customs::{self, Action, Subject};
+use crate::customs::PasswordGate;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::state::AppState;
@@ -29,108 +29,31 @@ pub struct Credentials {
     pub auth_pw: [u8; 32],
 }
 
-/// Counts the attempt under `action`'s rate limits, finds the account and checks
-/// the password, with FxA's errors (114/125 rate limited, 102 unknown, 120 email
-/// case, 103 wrong password, 126 must reset, 149 disabled). Failures count
-/// towards the action's bad-password limits.
+/// Finds the account and checks the password under the route's limits (`gate`),
+/// with FxA's errors (102 unknown, 120 email case, 103 wrong password, 126 must
+/// reset, 149 disabled; 114/125 when the limits refuse the check).
 pub async fn authenticate(
     state: &AppState,
     creds: &Credentials,
-    action: Action,
-    ip: &ClientIp,
+    gate: &PasswordGate,
 ) -> ApiResult<(Account, PasswordMatch)> {
-    let subject = Subject::email(ip, creds.email.as_str());
-    if let Some(block) = customs::verdict(state, action, subject).await? {
-        // Only `/account/login` takes unblock codes: here any ban is a wait.
-        return Err(customs::Block {
-            unblockable: false,
-            ..block
-        }
-        .into_error());
-    }
-    let account = flag_failure(state, action, subject, find_account(state, creds).await).await?;
-    let attempt = Attempt {
-        action,
-        subject,
-        sign_in: None,
-    };
-    let matched = check_password(state, attempt, &account, creds).await?;
+    let account = gate
+        .count_failure(state, find_account(state, creds).await)
+        .await?;
+    let matched = check_password(state, gate, &account, creds).await?;
     Ok((account, matched))
 }
 
-/// Checks the password within the action's bad-password limits: the check is
-/// counted as a failure before scrypt runs ([`customs::reserve_failure`]), so
-/// concurrent attempts cannot get more passwords checked than the limit, and a
-/// password that matches (or is never checked) takes its count back. 103, or 120
-/// when only the email's case differs (the client retries; not a failure).
+/// The password check, counted by the gate (see [`PasswordGate::check_password`]).
 async fn check_password(
     state: &AppState,
-    attempt: Attempt<'_>,
+    gate: &PasswordGate,
     account: &Account,
     creds: &Credentials,
 ) -> ApiResult<PasswordMatch> {
-    let Attempt {
-        action,
-        subject,
-        sign_in,
-    } = attempt;
-    let unblocked = sign_in == Some(true);
-    let reservation = match customs::reserve_failure(state, action, subject, unblocked).await? {
-        Ok(reservation) => reservation,
-        // Only `/account/login` takes unblock codes: elsewhere any ban is a wait.
-        Err(block) if sign_in.is_none() => {
-            return Err(customs::Block {
-                unblockable: false,
-                ..block
-            }
-            .into_error())
-        }
-        Err(block) => return Err(block.into_error()),
-    };
-    match password::check(&state.passwords, account, &creds.auth_pw).await {
-        Ok(Some(matched)) => {
-            reservation.release(state).await;
-            Ok(matched)
-        }
-        Ok(None) => {
-            let err = wrong_password(account, creds);
-            if !matches!(err, ApiError::IncorrectPassword { .. }) {
-                reservation.release(state).await;
-            }
-            Err(err)
-        }
-        Err(err) => {
-            reservation.release(state).await;
-            Err(err)
-        }
-    }
-}
-
-/// A password check under an action's limits.
-#[derive(Clone, Copy)]
-struct Attempt<'a> {
-    action: Action,
-    subject: Subject<'a>,
-    /// `Some(unblocked)` for `/account/login`, which takes unblock codes (and
-    /// `unblocked` when a valid one came with it); `None` elsewhere.
-    sign_in: Option<bool>,
-}
-
-/// Passes `result` through, counting the failures found without a password
-/// check that FxA reports to customs (errno 102, 126 and 127) against `action`'s
-/// limits; wrong passwords were counted ahead by [`check_password`].
-async fn flag_failure<T>(
-    state: &AppState,
-    action: Action,
-    subject: Subject<'_>,
-    result: ApiResult<T>,
-) -> ApiResult<T> {
-    if let Err(err) = &result {
-        if matches!(err.errno(), 102 | 126 | 127) {
-            customs::flag(state, action, subject).await;
-        }
-    }
-    result
+    let check = password::check(&state.passwords, account, &creds.auth_pw);
+    gate.check_password(state, check, || wrong_password(account, creds))
+        .await
 }
 
 /// The account a sign-in names, if it may sign in (102, 126, 149).
@@ -182,32 +105,22 @@ pub struct SignedIn {
     pub verification: SessionVerification,
 }
 
-pub async fn sign_in(state: &AppState, req: SignIn) -> ApiResult<SignedIn> {
-    let action = Action::AccountLogin;
-    let subject = Subject::email(&req.ip, req.creds.email.as_str());
-    // A bad-password ban on the email lets a valid unblock code through; nothing else does.
-    if let Some(block) = customs::verdict(state, action, subject).await? {
-        if !(block.unblockable && req.unblock_code.is_some()) {
-            return Err(block.into_error());
-        }
-    }
+/// Signs in under the route's limits (`gate`, which let a request with an unblock
+/// code through a bad-password ban: the code is checked here).
+pub async fn sign_in(state: &AppState, req: SignIn, mut gate: PasswordGate) -> ApiResult<SignedIn> {
     let found = find_account(state, &req.creds).await;
-    let account = flag_failure(state, action, subject, found).await?;
+    let account = gate.count_failure(state, found).await?;
     let unblocked = match &req.unblock_code {
         Some(code) => {
             let valid = unblock::consume(state, &account.uid, code).await?;
             let checked = valid.then_some(()).ok_or(ApiError::InvalidUnblockCode);
-            flag_failure(state, action, subject, checked).await?;
+            gate.count_failure(state, checked).await?;
+            gate.unblocked();
             true
         }
         None => false,
     };
-    let attempt = Attempt {
-        action,
-        subject,
-        sign_in: Some(unblocked),
-    };
-    let checked = check_password(state, attempt, &account, &req.creds).await;
+    let checked = check_password(state, &gate, &account, &req.creds).await;
     let matched = match checked {
         Ok(matched) => matched,
         Err(err) => {
@@ -338,9 +251,9 @@ pub async fn reauth(
     keys: bool,
     links: &LinkParams,
     delivery: Delivery,
-    ip: &ClientIp,
+    gate: &PasswordGate,
 ) -> ApiResult<Reauthed> {
-    let (account, matched) = authenticate(state, &creds, Action::AccountLogin, ip).await?;
+    let (account, matched) = authenticate(state, &creds, gate).await?;
     if account.uid != session.core.uid {
         return Err(ApiError::IncorrectPassword {
             email: account.email.clone(),
