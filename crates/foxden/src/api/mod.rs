@@ -13,6 +13,8 @@ pub(crate) mod account_status;
 pub mod browserid;
 pub(crate) mod emails;
 mod misc;
+pub(crate) mod oauth;
+pub(crate) mod oauth_token;
 pub mod ops;
 pub(crate) mod password;
 pub(crate) mod password_forgot;
@@ -108,4 +110,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(browserid::routes())
         .merge(redirects::routes())
         .merge(security::routes())
+        .merge(oauth::routes())
+        .merge(oauth_token::routes())
 }

@@ -20,6 +20,8 @@ mod login;
 mod mail;
 mod mail_queue;
 mod matrix;
+mod oauth;
+mod oauth_token;
 mod openapi;
 mod options;
 mod pages;
