@@ -41,7 +41,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[schema(as = OAuthClientInfo)]
 pub(crate) struct ClientInfo {
     id: String,
-    image_uri: String,
+    /// Absent when the client has no image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_uri: Option<String>,
     name: String,
     redirect_uri: String,
     trusted: bool,
@@ -61,7 +63,7 @@ async fn client_info(
     let client = clients::known_client(&state.db, &id).await?;
     Ok(Json(ClientInfo {
         id: hex::encode(client.id),
-        image_uri: client.image_uri,
+        image_uri: Some(client.image_uri).filter(|u| !u.is_empty()),
         name: client.name,
         redirect_uri: client.redirect_uri,
         trusted: client.trusted,
