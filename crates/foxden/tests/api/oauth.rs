@@ -377,3 +377,71 @@ async fn client_commands_add_show_rotate_and_remove() {
         .await
         .err(400, 162);
 }
+
+#[tokio::test]
+async fn foxden_client_commands_run_against_a_serving_server() {
+    use crate::cli::{foxden, run};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let app = spawn_with(Options::in_dir(&data)).await;
+    // Off the runtime's thread, so that the server keeps serving (and committing).
+    let client = |args: &[&str]| {
+        let mut cmd = foxden(tmp.path(), &data);
+        cmd.arg("client").args(args);
+        async move {
+            tokio::task::spawn_blocking(move || run(&mut cmd))
+                .await
+                .unwrap()
+        }
+    };
+    let (out, stdout, stderr) = client(&[
+        "add",
+        "--name",
+        "Relying Party",
+        "--redirect-uri",
+        "https://rp.example/cb",
+        "--trusted",
+    ])
+    .await;
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let id = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("client_id: "))
+        .unwrap()
+        .to_string();
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .unwrap();
+    assert_eq!(secret.len(), 64);
+    let r = app.get(&format!("/v1/oauth/client/{id}")).await.ok();
+    assert_eq!(r.str("name"), "Relying Party");
+    let (_, listed, stderr) = client(&["list"]).await;
+    assert!(
+        listed.contains(&id) && listed.contains(FIREFOX),
+        "{listed}{stderr}"
+    );
+    let (_, shown, _) = client(&["show", &id]).await;
+    assert!(
+        shown.contains("trusted: true") && !shown.contains(secret),
+        "{shown}"
+    );
+    let (out, _, stderr) = client(&[
+        "add",
+        "--name",
+        "x",
+        "--redirect-uri",
+        "https://x/",
+        "--can-grant",
+    ])
+    .await;
+    assert!(
+        !out.status.success() && stderr.contains("--public"),
+        "{stderr}"
+    );
+    let (out, _, _) = client(&["remove", &id]).await;
+    assert!(out.status.success());
+    app.get(&format!("/v1/oauth/client/{id}"))
+        .await
+        .err(400, 162);
+}
