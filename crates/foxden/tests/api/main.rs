@@ -22,6 +22,7 @@ mod mail_queue;
 mod matrix;
 mod oauth;
 mod oauth_at_rest;
+mod oauth_postgres;
 mod oauth_token;
 mod openapi;
 mod options;
