@@ -161,6 +161,57 @@ CREATE TABLE mail_queue (
 CREATE INDEX mail_queue_next_attempt_at ON mail_queue (next_attempt_at)
 ",
     },
+    Migration {
+        version: 6,
+        name: "oauth clients, codes and tokens",
+        // Codes and tokens are found by SHA-256 of what the client holds; client
+        // secrets are kept only as SHA-256 (current and previous).
+        sql: "
+CREATE TABLE oauth_clients (
+    id BYTEA NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    image_uri TEXT NOT NULL,
+    trusted BOOLEAN NOT NULL,
+    public_client BOOLEAN NOT NULL,
+    can_grant BOOLEAN NOT NULL,
+    allowed_scopes TEXT NOT NULL,
+    hashed_secret BYTEA,
+    hashed_secret_previous BYTEA,
+    jwt_access_tokens BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE oauth_codes (
+    code_hash BYTEA NOT NULL PRIMARY KEY,
+    client_id BYTEA NOT NULL REFERENCES oauth_clients (id) ON DELETE CASCADE,
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    auth_at BIGINT NOT NULL,
+    amr TEXT NOT NULL,
+    aal INTEGER NOT NULL,
+    code_challenge TEXT,
+    keys_jwe TEXT,
+    offline BOOLEAN NOT NULL,
+    session_token_id_hash BYTEA,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX oauth_codes_uid ON oauth_codes (uid);
+CREATE INDEX oauth_codes_created_at ON oauth_codes (created_at);
+CREATE TABLE oauth_tokens (
+    token_hash BYTEA NOT NULL PRIMARY KEY,
+    kind INTEGER NOT NULL,
+    client_id BYTEA NOT NULL REFERENCES oauth_clients (id) ON DELETE CASCADE,
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT,
+    last_used_at BIGINT,
+    profile_changed_at BIGINT
+);
+CREATE INDEX oauth_tokens_uid ON oauth_tokens (uid);
+CREATE INDEX oauth_tokens_expires_at ON oauth_tokens (expires_at)
+",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

@@ -10,6 +10,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+mod oauth;
+pub use oauth::OAuthError;
+
 /// The underlying failure of a storage or mail error.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -115,6 +118,9 @@ pub enum ApiError {
     RequestTimeout,
     #[error("unexpected error")]
     Unexpected,
+    /// The OAuth routes' errors (errnos 162–175), answered by their own table.
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
 }
 
 /// What one error answers: FxA's errno, the HTTP status and its `error` text, the
@@ -310,6 +316,7 @@ impl ApiError {
                 "Internal Server Error",
                 "Unspecified error",
             ),
+            OAuth(error) => error.answer(),
         }
     }
 

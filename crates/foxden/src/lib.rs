@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod browserid;
+pub mod cli;
 pub mod clock;
 pub mod customs;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod files;
 pub mod fuzzing;
 mod http;
 pub mod mail;
+pub mod oauth;
 pub mod openapi;
 pub mod pages;
 pub mod prune;
@@ -162,6 +164,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     }))
 }
 
+/// Connects, migrates, and registers Firefox's OAuth clients that are missing.
 pub async fn connect_db(url: &str) -> Result<foxden_db::Store, String> {
     let db = foxden_db::connect(url)
         .await
@@ -169,6 +172,9 @@ pub async fn connect_db(url: &str) -> Result<foxden_db::Store, String> {
     db.migrate()
         .await
         .map_err(|e| format!("database migration failed: {e}"))?;
+    oauth::clients::register_defaults(&db)
+        .await
+        .map_err(|e| format!("registering Firefox's OAuth clients: {e}"))?;
     Ok(db)
 }
 

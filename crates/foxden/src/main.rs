@@ -37,6 +37,11 @@ enum Command {
     },
     /// Delete expired tokens, codes and rate-limit counters once (`serve` does it hourly).
     Prune,
+    /// OAuth clients (Firefox's own are registered by default).
+    Client {
+        #[command(subcommand)]
+        command: foxden::cli::client::ClientCommand,
+    },
     /// BrowserID signing keys.
     Keys {
         #[command(subcommand)]
@@ -123,6 +128,7 @@ async fn run(command: Command, settings: Settings) -> Result<(), String> {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => rotate_keys(&settings),
+        Command::Client { command } => foxden::cli::client::run(settings, command).await,
     }
 }
 

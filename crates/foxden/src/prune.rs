@@ -36,9 +36,15 @@ pub fn cutoffs(settings: &Settings, now: i64) -> PruneCutoffs {
 
 /// One pass; how many rows went.
 pub async fn prune_once(state: &AppState) -> DbResult<u64> {
-    let removed = state
+    let now = now_ms();
+    let mut removed = state
         .db
-        .prune_expired(&cutoffs(&state.settings, now_ms()))
+        .prune_expired(&cutoffs(&state.settings, now))
+        .await?;
+    // Expired access tokens and codes; refresh tokens live until revoked.
+    removed += state
+        .db
+        .prune_expired_oauth(now, now - crate::oauth::tokens::CODE_LIFETIME_MS)
         .await?;
     tracing::info!(removed, "pruned expired records");
     Ok(removed)

@@ -10,6 +10,7 @@ mod accounts;
 mod codes;
 mod housekeeping;
 mod mail_queue;
+mod oauth;
 pub mod planned;
 mod rate_limits;
 pub(crate) mod rows;
@@ -21,6 +22,9 @@ pub use accounts::Accounts;
 pub use codes::OneTimeCodes;
 pub use housekeeping::Housekeeping;
 pub use mail_queue::{MailQueue, QueueDepth, QueuedMail};
+pub use oauth::{
+    ClientId, OAuthClient, OAuthClients, OAuthCode, OAuthGrants, OAuthToken, OAuthTokenKind,
+};
 pub use rate_limits::RateLimits;
 pub use security::SecurityEvents;
 pub use sessions::Sessions;

@@ -7,11 +7,6 @@
 //!   name, type, push callback/keys, available commands): `register_device`,
 //!   `update_device`, `devices_of(uid)`, `device_of_session(id_hash)`,
 //!   `delete_device`; deleting a session deletes its device in the same transaction.
-//! * `OAuthClients` (registered clients: id, name, redirect URI, trusted, public,
-//!   hashed secret), `OAuthGrants` (authorization codes with PKCE challenge, scopes,
-//!   single use: `take_code`), `OAuthTokens` (access and refresh tokens by hash,
-//!   scopes, `revoke`, `tokens_of(uid)`; a password reset deletes them with
-//!   `delete_tokens_of`).
 //! * `Totp` (one row per uid: sealed secret, verified flag, `enable`, `verify`,
 //!   `delete`), with `RecoveryCodes` (keyed hashes, consumed once like one-time codes).
 //! * `RecoveryKeys` (one row per uid: recoveryKeyId, sealed recovery data,

@@ -12,6 +12,7 @@ mod fixtures;
 mod flows;
 mod harness;
 mod mail_queue;
+mod oauth;
 mod password;
 mod pg_session_cache;
 mod rate_limits;
@@ -125,6 +126,12 @@ contract_cases! {
     mail_queue::mail_enqueued_in_a_transaction_needs_its_commit,
     mail_queue::concurrent_claimers_never_share_a_message,
     mail_queue::depth_counts_queued_and_untried_mail,
+    oauth::oauth_clients_round_trip_register_and_rotate,
+    oauth::oauth_code_is_taken_once_even_concurrently,
+    oauth::oauth_tokens_round_trip_touch_and_revoke,
+    oauth::delete_oauth_of_takes_only_that_account,
+    oauth::deleting_oauth_client_or_account_removes_its_grants,
+    oauth::prune_expired_oauth_access_tokens_and_codes,
     transactions::dropped_transaction_writes_nothing,
     transactions::composed_operations_commit_together,
     transactions::failed_statement_blocks_the_commit,

@@ -14,6 +14,8 @@ pub(crate) mod account_status;
 pub mod browserid;
 pub(crate) mod emails;
 mod misc;
+pub(crate) mod oauth;
+pub(crate) mod oauth_token;
 pub mod ops;
 pub(crate) mod password;
 pub(crate) mod password_forgot;
@@ -95,6 +97,18 @@ pub struct ErrorResponse {
     /// 125: how an unblock code gets past the block.
     verification_method: Option<String>,
     verification_reason: Option<String>,
+    /// 162, 171, 173: the OAuth client.
+    client_id: Option<String>,
+    /// 163: the scopes the client may not have.
+    invalid_scopes: Option<Vec<String>>,
+    /// 164: when the session authenticated (s).
+    auth_at: Option<i64>,
+    /// 167: the refused redirect URI.
+    redirect_uri: Option<String>,
+    /// 170: the session's authentication assurance level.
+    found_value: Option<i64>,
+    /// 174: when the code expired (ms).
+    expired_at: Option<i64>,
 }
 
 pub fn v1_routes() -> OpenApiRouter<AppState> {
@@ -109,4 +123,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(browserid::routes())
         .merge(redirects::routes())
         .merge(security::routes())
+        .merge(oauth::routes())
+        .merge(oauth_token::routes())
 }

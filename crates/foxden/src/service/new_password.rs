@@ -48,7 +48,8 @@ pub async fn new_password(
 
 /// A password change or reset, in one transaction: consumes the authorising token
 /// (errno 110, and nothing written, if it is gone or belongs to another account),
-/// stores the new credentials, deletes every token of the account, stores the
+/// stores the new credentials, deletes every token of the account (OAuth tokens
+/// and codes too), stores the
 /// caller's new session and its keyFetchTokens, and queues the `notice` mail (an
 /// address with no SMTP form only loses the notice).
 pub async fn replace_credentials(
@@ -66,6 +67,8 @@ pub async fn replace_credentials(
     }
     tx.store_credentials(uid, credentials).await?;
     tx.delete_tokens_of(uid).await?;
+    // Every OAuth grant ends with the old password (`oauth.removeTokensAndCodes`).
+    tx.delete_oauth_of(uid).await?;
     if let Some(session) = new_session {
         tx.insert_session(session).await?;
     }

@@ -1,0 +1,3 @@
+//! Operator commands that have grown beyond a few lines (`main.rs` only dispatches).
+
+pub mod client;

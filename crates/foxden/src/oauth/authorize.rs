@@ -1,0 +1,122 @@
+//! `POST /oauth/authorization`: a session grants a client an authorization code.
+
+use foxden_db::ops::{ClientId, OAuthClient, OAuthCode, OAuthGrants};
+use foxden_db::SessionToken;
+
+use super::clients::known_client;
+use super::grant;
+use super::scopes::ScopeSet;
+use crate::error::{ApiError, ApiResult, OAuthError, Source};
+use crate::state::AppState;
+
+pub struct AuthorizationRequest {
+    pub client_id: ClientId,
+    pub redirect_uri: Option<String>,
+    pub scope: ScopeSet,
+    pub state: String,
+    pub offline: bool,
+    /// S256 only (the route accepts no other method).
+    pub code_challenge: Option<String>,
+    pub keys_jwe: Option<String>,
+    pub acr_values: Option<String>,
+}
+
+pub struct Authorized {
+    pub code: String,
+    pub redirect: String,
+    pub state: String,
+}
+
+/// The redirect URI to use: the request's, which must be one of the client's
+/// registered ones exactly (errno 167), or else the first registered one.
+fn redirect_uri(client: &OAuthClient, requested: Option<String>) -> ApiResult<String> {
+    let registered: Vec<&str> = client
+        .redirect_uri
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
+    match requested {
+        Some(uri) if registered.contains(&uri.as_str()) => Ok(uri),
+        None if !registered.is_empty() => Ok(registered[0].to_string()),
+        other => Err(OAuthError::IncorrectRedirectUri {
+            redirect_uri: other.unwrap_or_default(),
+        }
+        .into()),
+    }
+}
+
+/// `redirect` with `code` and `state` added to its query.
+fn with_code(redirect: &str, code: &str, state: &str) -> ApiResult<String> {
+    let mut url = url::Url::parse(redirect).map_err(|_| OAuthError::IncorrectRedirectUri {
+        redirect_uri: redirect.to_string(),
+    })?;
+    url.query_pairs_mut()
+        .append_pair("code", code)
+        .append_pair("state", state);
+    Ok(url.into())
+}
+
+pub async fn authorize(
+    state: &AppState,
+    session: &SessionToken,
+    req: AuthorizationRequest,
+) -> ApiResult<Authorized> {
+    let account = state.token_account(&session.core.uid).await?;
+    let claims = grant::claims(&account, session)?;
+    let client = known_client(&state.db, &req.client_id).await?;
+    let redirect = redirect_uri(&client, req.redirect_uri)?;
+    if req.scope.is_empty() {
+        return Err(ApiError::InvalidParameter {
+            origin: Source::Payload,
+            keys: vec!["scope".into()],
+        });
+    }
+    grant::validate(&claims, &client, &req.scope, req.acr_values.as_deref())?;
+    // PKCE if and only if the client is public.
+    if client.public_client && req.code_challenge.is_none() {
+        return Err(OAuthError::MissingPkceParameters.into());
+    }
+    if !client.public_client && req.code_challenge.is_some() {
+        return Err(OAuthError::NotPublicClient.into());
+    }
+    let code = foxden_crypto::random::bytes::<32>();
+    let record = OAuthCode {
+        code_hash: foxden_crypto::sha256(&code),
+        client_id: client.id,
+        uid: claims.uid,
+        scope: req.scope.to_string(),
+        auth_at: claims.auth_at,
+        amr: claims.amr.join(" "),
+        aal: claims.aal,
+        code_challenge: req.code_challenge,
+        keys_jwe: req.keys_jwe,
+        offline: req.offline,
+        session_token_id_hash: Some(claims.session_token_id_hash),
+        created_at: crate::clock::now_ms(),
+    };
+    let code = hex::encode(code);
+    let redirect = with_code(&redirect, &code, &req.state)?;
+    state.db.insert_oauth_code(&record).await?;
+    Ok(Authorized {
+        code,
+        redirect,
+        state: req.state,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_carries_code_and_state_even_for_a_urn() {
+        let url = with_code(super::super::clients::WEBCHANNEL_REDIRECT, "ab", "x y").unwrap();
+        assert_eq!(
+            url,
+            "urn:ietf:wg:oauth:2.0:oob:oauth-redirect-webchannel?code=ab&state=x+y"
+        );
+        let url = with_code("https://rp.example/cb?a=1", "ab", "s").unwrap();
+        assert_eq!(url, "https://rp.example/cb?a=1&code=ab&state=s");
+    }
+}

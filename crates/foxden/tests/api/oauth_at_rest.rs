@@ -1,0 +1,65 @@
+//! OAuth secrets at rest: a copy of the database holds no code, access token,
+//! refresh token or client secret, and nothing in it works as one.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+use crate::oauth::*;
+use crate::oauth_token::token;
+
+#[tokio::test]
+async fn oauth_secrets_are_not_in_a_copy_of_the_database() {
+    let app = spawn_app().await;
+    let c = signed_in(&app, "oauth-at-rest@example.com").await;
+    let (_, secret) = add_client(&app, &["trusted"]).await;
+    let secret = secret.unwrap();
+    let code = firefox_code(&c, "profile").await;
+    let exchange = json!({"client_id": FIREFOX, "code": code, "code_verifier": VERIFIER});
+    let r = token(&app, &exchange).await.ok();
+    let (access, refresh) = (r.str("access_token"), r.str("refresh_token"));
+    let pending = firefox_code(&c, "profile").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("stolen.db");
+    let live = rusqlite::Connection::open(app.data_dir.join("foxden.db")).unwrap();
+    live.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
+    let bytes = std::fs::read(&copy).unwrap();
+    for value in [&secret, &access, &refresh, &pending] {
+        let raw = hex::decode(value).unwrap();
+        assert!(
+            !bytes.windows(32).any(|w| w == raw.as_slice()),
+            "raw secret in the copy"
+        );
+        let text = value.as_bytes();
+        assert!(
+            !bytes.windows(64).any(|w| w.eq_ignore_ascii_case(text)),
+            "hex secret in the copy"
+        );
+    }
+    // Every 32-byte value of the OAuth tables, tried as what it might be.
+    let stolen = rusqlite::Connection::open(&copy).unwrap();
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    for sql in [
+        "SELECT token_hash FROM oauth_tokens",
+        "SELECT code_hash FROM oauth_codes",
+        "SELECT hashed_secret FROM oauth_clients WHERE hashed_secret IS NOT NULL",
+    ] {
+        let mut stmt = stolen.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap();
+        blobs.extend(rows.map(Result::unwrap));
+    }
+    assert!(blobs.len() >= 4, "{}", blobs.len());
+    for blob in blobs {
+        let guess = hex::encode(&blob);
+        let body =
+            json!({"client_id": FIREFOX, "grant_type": "refresh_token", "refresh_token": guess});
+        token(&app, &body).await.err(401, 110);
+        let body = json!({"client_id": FIREFOX, "code": guess, "code_verifier": VERIFIER});
+        token(&app, &body).await.err(400, 172);
+    }
+    // The real ones still work.
+    let body =
+        json!({"client_id": FIREFOX, "grant_type": "refresh_token", "refresh_token": refresh});
+    token(&app, &body).await.ok();
+}
