@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 mod oauth;
+mod profile;
 pub use oauth::OAuthError;
+pub use profile::ProfileError;
 
 /// The underlying failure of a storage or mail error.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -121,6 +123,9 @@ pub enum ApiError {
     /// The OAuth routes' errors (errnos 162–175), answered by their own table.
     #[error(transparent)]
     OAuth(#[from] OAuthError),
+    /// The profile server's errors (its own errnos, 100 and 101), by their own table.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
 }
 
 /// What one error answers: FxA's errno, the HTTP status and its `error` text, the
@@ -317,6 +322,7 @@ impl ApiError {
                 "Unspecified error",
             ),
             OAuth(error) => error.answer(),
+            Profile(error) => error.answer(),
         }
     }
 
@@ -368,7 +374,10 @@ impl IntoResponse for ApiError {
         body.insert("errno".into(), json!(answer.errno));
         body.insert("error".into(), json!(answer.error));
         body.insert("message".into(), json!(answer.message));
-        body.insert("info".into(), json!(INFO_URL));
+        // The profile server's bodies have no `info` (Mozilla's leaves it undefined).
+        if !matches!(self, ApiError::Profile(_)) {
+            body.insert("info".into(), json!(INFO_URL));
+        }
         for (field, value) in answer.extras {
             body.insert(field.into(), value);
         }
