@@ -17,6 +17,7 @@ pub mod mail;
 pub mod oauth;
 pub mod openapi;
 pub mod pages;
+pub mod profile;
 pub mod prune;
 pub mod relative_time;
 pub mod serve;

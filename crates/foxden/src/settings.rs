@@ -34,6 +34,8 @@ pub struct Settings {
     /// The wait after a mail's first failed hand-off (ms); doubles with each failure.
     pub mail_retry_ms: i64,
     pub content_url: url::Url,
+    /// Where the profile server is mounted (`/profile`: its API is `/profile/v1/…`).
+    pub profile_server_prefix: String,
     pub log_format: LogFormat,
     pub hawk_skew_secs: i64,
     pub max_body_bytes: usize,
@@ -140,6 +142,10 @@ impl Settings {
             .text("content_url")?
             .unwrap_or_else(|| public_url.to_string());
         let content_url = parse_url("FOXDEN_CONTENT_URL", &content_url)?;
+        let profile_server_prefix = profile_prefix(
+            &src.text("profile_server_prefix")?
+                .unwrap_or_else(|| "/profile".into()),
+        )?;
         let log_format = match src.choice("log_format", &["pretty", "json"])? {
             Some("json") => LogFormat::Json,
             _ => LogFormat::Pretty,
@@ -202,6 +208,7 @@ impl Settings {
             smtp_url: smtp_url.map(Secret::new),
             mail_from,
             content_url,
+            profile_server_prefix,
             log_format,
             hawk_skew_secs: src.number("hawk_skew_secs")?.unwrap_or(TWENTY_YEARS_SECS),
             max_body_bytes: src
@@ -324,6 +331,28 @@ fn parse_domains(list: &str) -> Result<Vec<String>, String> {
             })
         })
         .collect()
+}
+
+/// A path of one or more `/segment`s (letters, digits, `-`, `_`, `.`), without a
+/// trailing `/`, that is not one of the auth server's own paths.
+fn profile_prefix(value: &str) -> Result<String, String> {
+    let segments: Vec<&str> = value.strip_prefix('/').unwrap_or("").split('/').collect();
+    let valid = value.starts_with('/')
+        && segments.iter().all(|seg| {
+            !seg.is_empty()
+                && !matches!(*seg, "." | "..")
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    let taken = ["v1", ".well-known", "openapi.json"].contains(&segments[0]);
+    if !valid || taken {
+        return Err(format!(
+            "FOXDEN_PROFILE_SERVER_PREFIX must be a path such as /profile (not under /v1 or \
+             /.well-known), got {value:?}"
+        ));
+    }
+    Ok(value.to_string())
 }
 
 fn parse_url(key: &str, value: &str) -> Result<url::Url, String> {

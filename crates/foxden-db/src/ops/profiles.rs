@@ -13,9 +13,7 @@ pub trait Profiles: Conn {
     /// The account's display name; None when it was never set or there is no account.
     async fn display_name(&self, uid: &Uid) -> DbResult<Option<String>> {
         let sql = sql!("SELECT display_name FROM accounts WHERE uid = $1");
-        let row = self
-            .query_opt(sql, params![uid], |r| r.opt_text(0))
-            .await?;
+        let row = self.query_opt(sql, params![uid], |r| r.opt_text(0)).await?;
         Ok(row.flatten())
     }
 

@@ -11,7 +11,10 @@ pub async fn display_name_round_trip_bumps_profile_changed_at(db: Store) {
     let before = new.account.profile_changed_at;
     assert_eq!(db.display_name(&uid).await.unwrap(), None);
     let later = before + 1234;
-    assert!(db.set_display_name(&uid, "Ünïcødé 🦊", later).await.unwrap());
+    assert!(db
+        .set_display_name(&uid, "Ünïcødé 🦊", later)
+        .await
+        .unwrap());
     assert_eq!(
         db.display_name(&uid).await.unwrap().as_deref(),
         Some("Ünïcødé 🦊")
@@ -33,7 +36,10 @@ pub async fn display_name_round_trip_bumps_profile_changed_at(db: Store) {
     assert_eq!(db.display_name(&other.account.uid).await.unwrap(), None);
     // Inside a transaction that rolls back, nothing is written.
     let tx = db.begin().await.unwrap();
-    assert!(tx.set_display_name(&uid, "rolled back", later + 2).await.unwrap());
+    assert!(tx
+        .set_display_name(&uid, "rolled back", later + 2)
+        .await
+        .unwrap());
     drop(tx);
     assert_eq!(db.display_name(&uid).await.unwrap().as_deref(), Some(""));
 }

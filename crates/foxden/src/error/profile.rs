@@ -72,16 +72,13 @@ impl ProfileError {
             | ApiError::UnknownAccount { .. } => ProfileError::Unauthorized {
                 reason: "Bearer token invalid",
             },
-            ApiError::InvalidParameter { origin, keys } => ProfileError::InvalidRequestParameter {
-                origin,
-                keys,
-            },
-            ApiError::MissingParameter { origin, param } => {
-                ProfileError::InvalidRequestParameter {
-                    origin,
-                    keys: vec![param],
-                }
+            ApiError::InvalidParameter { origin, keys } => {
+                ProfileError::InvalidRequestParameter { origin, keys }
             }
+            ApiError::MissingParameter { origin, param } => ProfileError::InvalidRequestParameter {
+                origin,
+                keys: vec![param],
+            },
             other => {
                 let answer = other.answer();
                 ProfileError::Other {

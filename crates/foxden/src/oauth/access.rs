@@ -116,7 +116,10 @@ mod tests {
             bearer_access_token(&parts(&format!("bearer  {hex} "))),
             Some(hex.as_str())
         );
-        assert_eq!(bearer_access_token(&parts(&format!("Bearer fxs_{hex}"))), None);
+        assert_eq!(
+            bearer_access_token(&parts(&format!("Bearer fxs_{hex}"))),
+            None
+        );
         assert_eq!(bearer_access_token(&parts("Hawk id=\"x\"")), None);
         // A JWT may hold `_` in its base64url parts and is still an access token.
         assert_eq!(

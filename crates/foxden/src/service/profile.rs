@@ -101,7 +101,10 @@ fn filter(account: &Account, viewer: &Viewer<'_>) -> AccountProfile {
 
 /// The stored display name, None when unset or empty (the profile server's 204).
 pub async fn display_name(conn: &impl Conn, uid: &Uid) -> ApiResult<Option<String>> {
-    Ok(conn.display_name(uid).await?.filter(|name| !name.is_empty()))
+    Ok(conn
+        .display_name(uid)
+        .await?
+        .filter(|name| !name.is_empty()))
 }
 
 /// Whether `name` is a display name the profile server accepts: at most 256
@@ -122,7 +125,12 @@ pub fn valid_display_name(name: &str) -> bool {
 /// Stores the display name and bumps the account's `profileChangedAt` (what
 /// Mozilla's profile-change notification does on the auth server). Errno 102 if
 /// the account is gone.
-pub async fn set_display_name(conn: &impl Conn, uid: &Uid, name: &str, now: Millis) -> ApiResult<()> {
+pub async fn set_display_name(
+    conn: &impl Conn,
+    uid: &Uid,
+    name: &str,
+    now: Millis,
+) -> ApiResult<()> {
     if conn.set_display_name(uid, name, now).await? {
         Ok(())
     } else {
@@ -143,7 +151,9 @@ mod tests {
         // 🦊 is two UTF-16 units: 128 of them are 256 units.
         assert!(valid_display_name(&"🦊".repeat(128)));
         assert!(!valid_display_name(&"🦊".repeat(129)));
-        for bad in ["a\nb", "\u{7F}", "\u{85}", "\u{2028}", "\u{E000}", "\u{FFFD}", "\t"] {
+        for bad in [
+            "a\nb", "\u{7F}", "\u{85}", "\u{2028}", "\u{E000}", "\u{FFFD}", "\t",
+        ] {
             assert!(!valid_display_name(bad), "{bad:?}");
         }
     }

@@ -89,6 +89,12 @@ pub static KEYS: &[Key] = &[
         show: |s| quoted(&s.content_url),
     },
     Key {
+        name: "profile_server_prefix",
+        default: "`/profile`",
+        meaning: "where the profile server is served: `<public URL><prefix>/v1/profile`, …; Firefox's `profile_server_base_url` is `<public URL><prefix>` (it adds `/v1`)",
+        show: |s| quoted(&s.profile_server_prefix),
+    },
+    Key {
         name: "log_format",
         default: "`pretty`",
         meaning: "or `json`; `RUST_LOG` filters",

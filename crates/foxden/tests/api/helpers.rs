@@ -45,6 +45,8 @@ pub struct Options {
     pub max_connections: Option<usize>,
     /// `FOXDEN_MAIL_RETRY_MS`.
     pub mail_retry_ms: i64,
+    /// `FOXDEN_PROFILE_SERVER_PREFIX`.
+    pub profile_server_prefix: &'static str,
 }
 
 impl Options {
@@ -77,6 +79,7 @@ impl Default for Options {
             idle_timeout_ms: 60_000,
             max_connections: None,
             mail_retry_ms: 30_000,
+            profile_server_prefix: "/profile",
         }
     }
 }
@@ -157,6 +160,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         idle_timeout_ms: opts.idle_timeout_ms,
         max_connections: opts.max_connections,
         mail_retry_ms: opts.mail_retry_ms,
+        profile_server_prefix: opts.profile_server_prefix.into(),
         ..Settings::for_tests(addr, &data_dir)
     };
     let app = foxden::Application::build_on(settings, listener)

@@ -28,6 +28,7 @@ mod openapi;
 mod options;
 mod pages;
 mod postgres;
+mod profile;
 mod reset;
 mod security;
 mod session;
