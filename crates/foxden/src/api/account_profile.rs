@@ -9,6 +9,7 @@
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::Json;
+use foxden_db::Uid;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -25,9 +26,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(account_profile))
 }
 
-/// A session token (Hawk or `Bearer fxs_…`) or an OAuth access token (`Bearer <token>`).
+/// A session token (Hawk or `Bearer fxs_…`; its account's uid) or an OAuth access
+/// token (`Bearer <token>`).
 pub(crate) enum SessionOrAccessToken {
-    Session(SessionAuth),
+    Session(Uid),
     Token(AccessToken),
 }
 
@@ -39,9 +41,8 @@ impl FromRequestParts<AppState> for SessionOrAccessToken {
             let BearerAccess(token) = BearerAccess::from_request_parts(parts, state).await?;
             return Ok(SessionOrAccessToken::Token(token));
         }
-        SessionAuth::from_request_parts(parts, state)
-            .await
-            .map(SessionOrAccessToken::Session)
+        let auth = SessionAuth::from_request_parts(parts, state).await?;
+        Ok(SessionOrAccessToken::Session(auth.token.core.uid))
     }
 }
 
@@ -103,8 +104,8 @@ async fn account_profile(
     caller: SessionOrAccessToken,
 ) -> ApiResult<Json<ProfileResponse>> {
     let found = match &caller {
-        SessionOrAccessToken::Session(auth) => {
-            profile::account_profile(&state.db, &auth.token.core.uid, &Viewer::Session).await?
+        SessionOrAccessToken::Session(uid) => {
+            profile::account_profile(&state.db, uid, &Viewer::Session).await?
         }
         SessionOrAccessToken::Token(token) => {
             profile::account_profile(&state.db, &token.uid, &Viewer::Token(&token.scope)).await?

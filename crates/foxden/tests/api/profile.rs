@@ -287,7 +287,14 @@ async fn profile_server_refuses_missing_and_revoked_tokens() {
         .ok()
         .str("refresh_token");
     profile_err(&get(&app, "/profile/v1/uid", &refresh).await, 401, 100);
-    // Unknown profile routes are the profile server's 404.
+    // Unknown profile routes and methods are the profile server's 404 and 405.
+    let delete = app
+        .http
+        .delete(app.url("/profile/v1/uid"))
+        .send()
+        .await
+        .unwrap();
+    profile_err(&Resp::read(delete).await, 405, 999);
     profile_err(
         &get(&app, "/profile/v1/nothing", &"ab".repeat(32)).await,
         404,
