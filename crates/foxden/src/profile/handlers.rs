@@ -161,7 +161,9 @@ pub(crate) async fn email(
     let core = profile::account_profile(&state.db, &bearer.0.uid, &Viewer::Token(&bearer.0.scope))
         .await
         .map_err(ProfileError::translate)?;
-    let email = core.email.ok_or(ApiError::Unexpected)?;
+    let email = core
+        .email
+        .ok_or_else(|| ProfileError::translate(ApiError::Unexpected))?;
     Ok(Json(EmailResponse { email }))
 }
 
