@@ -5,15 +5,17 @@
 //!
 //! Today every token is opaque: 64 hex of 32 random bytes, found by their SHA-256.
 //! JWT access tokens (`typ: at+JWT`, see [`super::tokens::access_token_string`]) plug
-//! in at [`token_bytes`]: once their signature, `exp` and issuer are checked, their
-//! `jti` is the hex form, and the same stored row decides — so a revoked JWT is
-//! refused like a revoked opaque token.
+//! in at the top of [`verify`] (which has the state, so the signing keys): a value
+//! that parses as a JWT has its signature, `exp` and issuer checked, and its `jti`
+//! (the hex form of the same 32 bytes) goes through [`token_bytes`]; the stored row
+//! then decides for both forms, so a revoked JWT is refused like a revoked opaque
+//! token.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use foxden_db::ops::{ClientId, OAuthGrants, OAuthTokenKind};
-use foxden_db::{Conn, Millis, Uid};
+use foxden_db::{Millis, Uid};
 
 use super::scopes::ScopeSet;
 use crate::error::{ApiError, ApiResult};
@@ -40,9 +42,10 @@ fn token_bytes(presented: &str) -> Option<[u8; 32]> {
 
 /// The grant of an unexpired, unrevoked access token; anything else (a refresh
 /// token, an expired or destroyed one, garbage) is 401 errno 110.
-pub async fn verify(conn: &impl Conn, presented: &str, now: Millis) -> ApiResult<AccessToken> {
+pub async fn verify(state: &AppState, presented: &str, now: Millis) -> ApiResult<AccessToken> {
     let bytes = token_bytes(presented).ok_or(ApiError::InvalidToken)?;
-    let row = conn
+    let row = state
+        .db
         .oauth_token(&foxden_crypto::sha256(&bytes))
         .await?
         .filter(|t| t.kind == OAuthTokenKind::Access)
@@ -79,7 +82,7 @@ impl FromRequestParts<AppState> for BearerAccess {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let presented = bearer_access_token(parts).ok_or(ApiError::InvalidToken)?;
-        verify(&state.db, presented, crate::clock::now_ms())
+        verify(state, presented, crate::clock::now_ms())
             .await
             .map(BearerAccess)
     }

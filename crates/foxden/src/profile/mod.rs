@@ -74,7 +74,7 @@ impl FromRequestParts<AppState> for ProfileBearer {
         let presented = access::bearer_access_token(parts).ok_or(ProfileError::Unauthorized {
             reason: "Bearer token not provided",
         })?;
-        access::verify(&state.db, presented, crate::clock::now_ms())
+        access::verify(state, presented, crate::clock::now_ms())
             .await
             .map(ProfileBearer)
             .map_err(ProfileError::translate)
