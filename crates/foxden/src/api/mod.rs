@@ -11,9 +11,11 @@
 pub(crate) mod account;
 pub(crate) mod account_status;
 pub mod browserid;
+pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
 pub mod ops;
+mod openid;
 pub(crate) mod password;
 pub(crate) mod password_forgot;
 mod redirects;
@@ -108,4 +110,5 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(browserid::routes())
         .merge(redirects::routes())
         .merge(security::routes())
+        .merge(openid::routes())
 }
