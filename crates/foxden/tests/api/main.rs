@@ -21,6 +21,7 @@ mod mail;
 mod mail_queue;
 mod matrix;
 mod openapi;
+mod openid;
 mod options;
 mod pages;
 mod postgres;
