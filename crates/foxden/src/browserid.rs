@@ -74,7 +74,13 @@ impl BrowserIdKeys {
             kid: &'a str,
         }
         let key = &self.current;
-        key.sign_compact(&Header { alg: "RS256", kid: &key.kid }, payload)
+        key.sign_compact(
+            &Header {
+                alg: "RS256",
+                kid: &key.kid,
+            },
+            payload,
+        )
     }
 }
 
@@ -166,7 +172,10 @@ mod tests {
         let parts: Vec<&str> = jws.split('.').collect();
         let header: Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
-        assert_eq!(header, serde_json::json!({"alg": "RS256", "kid": rotated.current.kid}));
+        assert_eq!(
+            header,
+            serde_json::json!({"alg": "RS256", "kid": rotated.current.kid})
+        );
         let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
         let public = aws_lc_rs::signature::RsaPublicKeyComponents {
             n: rotated.current.n(),

@@ -257,18 +257,28 @@ mod tests {
         assert_eq!(rotated.previous.as_ref().unwrap().kid, first.current.kid);
         assert_ne!(rotated.current.kid, first.current.kid);
         let kids: Vec<String> = rotated.jwks().into_iter().map(|k| k.kid).collect();
-        assert_eq!(kids, [rotated.current.kid.clone(), first.current.kid.clone()]);
+        assert_eq!(
+            kids,
+            [rotated.current.kid.clone(), first.current.kid.clone()]
+        );
         assert!(rotated.by_kid(&first.current.kid).is_some());
         assert!(rotated.by_kid("nope").is_none());
 
         let jws = rotated
             .current
-            .sign_compact(&serde_json::json!({"alg": "RS256"}), &serde_json::json!({"a": 1}))
+            .sign_compact(
+                &serde_json::json!({"alg": "RS256"}),
+                &serde_json::json!({"a": 1}),
+            )
             .unwrap();
         let (input, sig) = jws.rsplit_once('.').unwrap();
         let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
         assert!(rotated.current.verifies(input.as_bytes(), &sig));
-        assert!(!rotated.previous.as_ref().unwrap().verifies(input.as_bytes(), &sig));
+        assert!(!rotated
+            .previous
+            .as_ref()
+            .unwrap()
+            .verifies(input.as_bytes(), &sig));
         assert!(!rotated.current.verifies(b"other", &sig));
         // An implementation other than the key pair's: the public numbers alone.
         let public = aws_lc_rs::signature::RsaPublicKeyComponents {

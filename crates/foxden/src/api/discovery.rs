@@ -55,7 +55,10 @@ impl From<&Discovery> for ClientConfiguration {
 async fn client_configuration(State(state): State<AppState>) -> impl IntoResponse {
     let body = ClientConfiguration::from(&state.settings.discovery);
     // Mozilla's content server caches it for a day.
-    ([(header::CACHE_CONTROL, "public, max-age=86400")], Json(body))
+    (
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
+        Json(body),
+    )
 }
 
 /// The OpenID Provider metadata, with the members Mozilla's document has.
@@ -105,5 +108,8 @@ impl From<&Discovery> for OpenIdConfiguration {
 async fn openid_configuration(State(state): State<AppState>) -> impl IntoResponse {
     let body = OpenIdConfiguration::from(&state.settings.discovery);
     // As Mozilla's content server (after Google's): an hour.
-    ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(body))
+    (
+        [(header::CACHE_CONTROL, "public, max-age=3600")],
+        Json(body),
+    )
 }

@@ -32,11 +32,7 @@ pub(crate) fn normalize_typ(typ: &str) -> String {
 }
 
 /// Signs `payload` with the set's current key under `{alg: RS256, typ, kid}`.
-pub(crate) fn sign(
-    keys: &KeySet,
-    typ: &str,
-    payload: &impl Serialize,
-) -> Result<String, String> {
+pub(crate) fn sign(keys: &KeySet, typ: &str, payload: &impl Serialize) -> Result<String, String> {
     let header = Header {
         alg: "RS256".into(),
         typ: Some(typ.into()),

@@ -51,16 +51,34 @@ fn access_tokens_carry_mozillas_header_and_claim_names() {
         serde_json::json!({"alg": "RS256", "typ": "at+JWT", "kid": keys.keys().current.kid})
     );
     let payload = part(&token, 1);
-    let names: Vec<&str> = payload.as_object().unwrap().keys().map(String::as_str).collect();
+    let names: Vec<&str> = payload
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(
         sorted,
-        ["aud", "client_id", "exp", "fxa-generation", "iat", "iss", "jti", "scope", "sub"]
+        [
+            "aud",
+            "client_id",
+            "exp",
+            "fxa-generation",
+            "iat",
+            "iss",
+            "jti",
+            "scope",
+            "sub"
+        ]
     );
     assert_eq!(payload["iss"], "https://accounts.example.com");
     assert_eq!(payload["fxa-generation"], 1_699_999_999_000i64);
-    assert_eq!(keys.verify_access_token(&token, NOW_MS), Some(access_claims()));
+    assert_eq!(
+        keys.verify_access_token(&token, NOW_MS),
+        Some(access_claims())
+    );
 }
 
 #[test]
@@ -69,11 +87,23 @@ fn access_tokens_are_refused_when_expired_retyped_reissued_or_altered() {
     let keys = OpenIdKeys::load_or_create(dir.path(), &discovery(None)).unwrap();
     let claims = access_claims();
     let token = keys.sign_access_token(&claims).unwrap();
-    assert!(keys.verify_access_token(&token, (claims.exp - 1) * 1000).is_some());
-    assert!(keys.verify_access_token(&token, claims.exp * 1000).is_none());
+    assert!(keys
+        .verify_access_token(&token, (claims.exp - 1) * 1000)
+        .is_some());
+    assert!(keys
+        .verify_access_token(&token, claims.exp * 1000)
+        .is_none());
     // An id_token is not an access token, and the other way round.
     let id = keys
-        .sign_id_token(&IdTokenClaims::new(&claims.sub, Audience::One("c".into()), NOW, "t", None, None, None))
+        .sign_id_token(&IdTokenClaims::new(
+            &claims.sub,
+            Audience::One("c".into()),
+            NOW,
+            "t",
+            None,
+            None,
+            None,
+        ))
         .unwrap();
     assert!(keys.verify_access_token(&id, NOW_MS).is_none());
     assert!(keys.verify_id_token(&token, "c", 0, NOW_MS).is_none());
@@ -93,12 +123,16 @@ fn access_tokens_are_refused_when_expired_retyped_reissued_or_altered() {
     let payload = URL_SAFE_NO_PAD.encode(
         serde_json::to_vec(&serde_json::json!({"iss": keys.issuer(), "sub": altered.sub})).unwrap(),
     );
-    assert!(keys.verify_access_token(&format!("{head}.{payload}.{sig}"), NOW_MS).is_none());
+    assert!(keys
+        .verify_access_token(&format!("{head}.{payload}.{sig}"), NOW_MS)
+        .is_none());
     let mut bad_sig = token.clone();
     let last = bad_sig.pop().unwrap();
     bad_sig.push(if last == 'A' { 'B' } else { 'A' });
     assert!(keys.verify_access_token(&bad_sig, NOW_MS).is_none());
-    assert!(keys.verify_access_token(&format!("{token}.x"), NOW_MS).is_none());
+    assert!(keys
+        .verify_access_token(&format!("{token}.x"), NOW_MS)
+        .is_none());
     assert!(keys.verify_access_token("not a jwt", NOW_MS).is_none());
 }
 
@@ -157,7 +191,15 @@ fn id_tokens_have_at_hash_acr_and_a_five_minute_life() {
     // A token whose exp is further ahead than an id_token's life is refused.
     assert!(verify("dcdb5ae7add825d2", 0, NOW - 1).is_none());
     // Several audiences: the client must be one of them.
-    let many = IdTokenClaims::new("u", Audience::Many(vec!["a".into(), "b".into()]), NOW, "t", None, Some(0), None);
+    let many = IdTokenClaims::new(
+        "u",
+        Audience::Many(vec!["a".into(), "b".into()]),
+        NOW,
+        "t",
+        None,
+        Some(0),
+        None,
+    );
     assert!(many.acr.is_none() && many.fxa_aal.is_none());
     let token = keys.sign_id_token(&many).unwrap();
     assert!(keys.verify_id_token(&token, "b", 0, NOW_MS).is_some());
@@ -167,17 +209,35 @@ fn id_tokens_have_at_hash_acr_and_a_five_minute_life() {
 #[test]
 fn the_oldsync_audience_is_the_tokenserver_when_one_is_set() {
     let dir = tempfile::tempdir().unwrap();
-    let with = OpenIdKeys::load_or_create(dir.path(), &discovery(Some("https://token.example.com"))).unwrap();
+    let with =
+        OpenIdKeys::load_or_create(dir.path(), &discovery(Some("https://token.example.com")))
+            .unwrap();
     let without = OpenIdKeys::load_or_create(dir.path(), &discovery(None)).unwrap();
     let client = "5882386c6d801776";
     let one = |s: &str| Audience::One(s.into());
-    assert_eq!(with.access_token_audience(client, [OLDSYNC_SCOPE].into_iter(), None), one("https://token.example.com"));
-    assert_eq!(with.access_token_audience(client, ["profile"].into_iter(), None), one(client));
-    assert_eq!(without.access_token_audience(client, [OLDSYNC_SCOPE].into_iter(), None), one(client));
     assert_eq!(
-        with.access_token_audience(client, [OLDSYNC_SCOPE].into_iter(), Some("https://rp.example")),
+        with.access_token_audience(client, [OLDSYNC_SCOPE].into_iter(), None),
+        one("https://token.example.com")
+    );
+    assert_eq!(
+        with.access_token_audience(client, ["profile"].into_iter(), None),
+        one(client)
+    );
+    assert_eq!(
+        without.access_token_audience(client, [OLDSYNC_SCOPE].into_iter(), None),
+        one(client)
+    );
+    assert_eq!(
+        with.access_token_audience(
+            client,
+            [OLDSYNC_SCOPE].into_iter(),
+            Some("https://rp.example")
+        ),
         Audience::Many(vec![client.into(), "https://rp.example".into()])
     );
-    assert_eq!(with.sync_tokenserver_url(), Some("https://token.example.com"));
+    assert_eq!(
+        with.sync_tokenserver_url(),
+        Some("https://token.example.com")
+    );
     assert!(without.sync_tokenserver_url().is_none());
 }

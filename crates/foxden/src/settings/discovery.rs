@@ -38,7 +38,10 @@ fn base_url(name: &str, value: &str, strip: &str, websocket: bool) -> Result<Str
     }
     let mut text = url.as_str().trim_end_matches('/');
     if !strip.is_empty() {
-        text = text.strip_suffix(strip).unwrap_or(text).trim_end_matches('/');
+        text = text
+            .strip_suffix(strip)
+            .unwrap_or(text)
+            .trim_end_matches('/');
     }
     Ok(text.to_string())
 }
@@ -80,7 +83,10 @@ mod tests {
         assert_eq!(ok("https://a.example", ""), "https://a.example");
         assert_eq!(ok("https://a.example/", ""), "https://a.example");
         assert_eq!(ok("https://a.example/v1/", "/v1"), "https://a.example");
-        assert_eq!(ok("https://a.example/fxa/v1", "/v1"), "https://a.example/fxa");
+        assert_eq!(
+            ok("https://a.example/fxa/v1", "/v1"),
+            "https://a.example/fxa"
+        );
         assert_eq!(ok("https://a.example/v1x", "/v1"), "https://a.example/v1x");
         assert_eq!(
             ok("https://t.example/token/1.0/sync/1.5", "/1.0/sync/1.5"),
@@ -90,7 +96,12 @@ mod tests {
             base_url("p", "wss://c.example/", "", true).unwrap(),
             "wss://c.example"
         );
-        for bad in ["not a url", "ftp://a.example", "https://a.example/?q=1", "/relative"] {
+        for bad in [
+            "not a url",
+            "ftp://a.example",
+            "https://a.example/?q=1",
+            "/relative",
+        ] {
             assert!(base_url("x", bad, "", false).is_err(), "{bad}");
         }
         assert!(base_url("p", "https://c.example", "", true).is_err());

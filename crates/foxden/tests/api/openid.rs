@@ -90,7 +90,11 @@ async fn tokenserver_verify(app: &TestApp, token: &str) -> Result<TokenserverVie
         return Err(format!("alg {}", header["alg"]));
     }
     let typ = header["typ"].as_str().ok_or("no typ")?.to_ascii_lowercase();
-    let typ = if typ.contains('/') { typ } else { format!("application/{typ}") };
+    let typ = if typ.contains('/') {
+        typ
+    } else {
+        format!("application/{typ}")
+    };
     if typ != "application/at+jwt" {
         return Err(format!("typ {typ}"));
     }
@@ -100,10 +104,15 @@ async fn tokenserver_verify(app: &TestApp, token: &str) -> Result<TokenserverVie
         .iter()
         .find(|key| key["kid"] == header["kid"])
         .ok_or("no key with that kid")?;
-    assert_eq!((key["kty"].as_str(), key["alg"].as_str()), (Some("RSA"), Some("RS256")));
+    assert_eq!(
+        (key["kty"].as_str(), key["alg"].as_str()),
+        (Some("RSA"), Some("RS256"))
+    );
     let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
     let e = URL_SAFE_NO_PAD.decode(key["e"].as_str().unwrap()).unwrap();
-    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|e| e.to_string())?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|e| e.to_string())?;
     RsaPublicKeyComponents { n: &n, e: &e }
         .verify(
             &RSA_PKCS1_2048_8192_SHA256,
@@ -141,11 +150,23 @@ async fn jwks_lists_the_openid_key_as_mozillas_route_does() {
         names,
         BTreeSet::from(["kty", "alg", "kid", "fxa-createdAt", "use", "n", "e"])
     );
-    assert_eq!((key["kty"].as_str(), key["use"].as_str()), (Some("RSA"), Some("sig")));
+    assert_eq!(
+        (key["kty"].as_str(), key["use"].as_str()),
+        (Some("RSA"), Some("sig"))
+    );
     assert_eq!(key["e"], "AQAB");
-    assert_eq!(URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap().len(), 256);
+    assert_eq!(
+        URL_SAFE_NO_PAD
+            .decode(key["n"].as_str().unwrap())
+            .unwrap()
+            .len(),
+        256
+    );
     let created = key["fxa-createdAt"].as_i64().unwrap();
-    assert!((now_secs() - 600..=now_secs()).contains(&created), "{created}");
+    assert!(
+        (now_secs() - 600..=now_secs()).contains(&created),
+        "{created}"
+    );
     // A key of its own: not the BrowserID key.
     let browserid = app.get("/.well-known/public-keys").await.ok().body;
     assert_ne!(browserid["keys"][0]["n"], key["n"]);
@@ -175,13 +196,19 @@ async fn access_tokens_verify_as_the_tokenserver_verifies_them() {
     let claims = b64_json(token.split('.').nth(1).unwrap());
     assert_eq!(claims["iss"], "https://accounts.example.com");
     // The `aud` is the tokenserver the client configuration names.
-    let config = app.get("/.well-known/fxa-client-configuration").await.ok().body;
+    let config = app
+        .get("/.well-known/fxa-client-configuration")
+        .await
+        .ok()
+        .body;
     assert_eq!(claims["aud"], config["sync_tokenserver_base_url"]);
     assert_eq!(claims["client_id"], "5882386c6d801776");
     assert_eq!(claims["fxa-profileChangedAt"], 1_510_726_317_001i64);
     assert_eq!(claims["jti"], "0f".repeat(32));
     // And what foxden's own check says agrees.
-    let ours = keys.verify_access_token(&token, foxden::clock::now_ms()).unwrap();
+    let ours = keys
+        .verify_access_token(&token, foxden::clock::now_ms())
+        .unwrap();
     assert_eq!(ours.sub, uid);
 
     // What the tokenserver refuses: another scope, another key, an expired token.
@@ -215,9 +242,15 @@ async fn after_keys_rotate_jwks_has_both_keys_and_old_tokens_still_verify() {
 
     let (out, stdout, stderr) = run(foxden(tmp.path(), &data).args(["keys", "rotate"]));
     assert!(out.status.success(), "{stdout}{stderr}");
-    assert!(stdout.contains(&format!("previous OpenID signing key: {old_kid}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("previous OpenID signing key: {old_kid}")),
+        "{stdout}"
+    );
     for file in [foxden::openid::CURRENT_FILE, foxden::openid::PREVIOUS_FILE] {
-        let mode = std::fs::metadata(data.join(file)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(data.join(file))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "{file}");
     }
 
@@ -233,9 +266,14 @@ async fn after_keys_rotate_jwks_has_both_keys_and_old_tokens_still_verify() {
     assert_ne!(kids[0], old_kid);
     assert_eq!(kids[1], old_kid);
     let view = tokenserver_verify(&app, &old_token).await.unwrap();
-    assert_eq!((view.uid.as_str(), view.generation), (uid.as_str(), Some(42)));
+    assert_eq!(
+        (view.uid.as_str(), view.generation),
+        (uid.as_str(), Some(42))
+    );
     let keys = server_keys(&app);
-    assert!(keys.verify_access_token(&old_token, foxden::clock::now_ms()).is_some());
+    assert!(keys
+        .verify_access_token(&old_token, foxden::clock::now_ms())
+        .is_some());
     let new_token = sync_token(&keys, &uid, 43);
     let header = b64_json(new_token.split('.').next().unwrap());
     assert_eq!(header["kid"], kids[0]);
@@ -243,7 +281,11 @@ async fn after_keys_rotate_jwks_has_both_keys_and_old_tokens_still_verify() {
 }
 
 fn key_set(doc: &Value) -> BTreeSet<&str> {
-    doc.as_object().unwrap().keys().map(String::as_str).collect()
+    doc.as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
 }
 
 #[tokio::test]
@@ -253,11 +295,18 @@ async fn the_client_configuration_names_the_public_url_and_no_tokenserver_by_def
     assert_eq!(r.headers["cache-control"], "public, max-age=86400");
     assert_eq!(
         key_set(&r.body),
-        BTreeSet::from(["auth_server_base_url", "oauth_server_base_url", "profile_server_base_url"])
+        BTreeSet::from([
+            "auth_server_base_url",
+            "oauth_server_base_url",
+            "profile_server_base_url"
+        ])
     );
     assert_eq!(r.body["auth_server_base_url"], app.base.as_str());
     assert_eq!(r.body["oauth_server_base_url"], app.base.as_str());
-    assert_eq!(r.body["profile_server_base_url"], format!("{}/profile", app.base));
+    assert_eq!(
+        r.body["profile_server_base_url"],
+        format!("{}/profile", app.base)
+    );
     assert!(!app.base.ends_with('/'));
 }
 
@@ -327,5 +376,11 @@ async fn the_openid_configuration_has_what_mobile_clients_require() {
     assert_eq!(doc["issuer"], app.base.as_str());
     let jwks_uri = doc["jwks_uri"].as_str().unwrap();
     let path = jwks_uri.strip_prefix(&app.base).unwrap();
-    assert_eq!(app.get(path).await.ok().body["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get(path).await.ok().body["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
