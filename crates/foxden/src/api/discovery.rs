@@ -64,7 +64,9 @@ async fn client_configuration(State(state): State<AppState>) -> impl IntoRespons
 /// The OpenID Provider metadata, with the members Mozilla's document has.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct OpenIdConfiguration {
-    /// The content pages' OAuth entry point (`GET /v1/authorization` redirects to them).
+    /// The content server's `/authorization` page (`FOXDEN_CONTENT_URL`), as
+    /// Mozilla's document has it: Fenix and iOS open it with `keys_jwk`, which
+    /// the OAuth server's `GET /v1/authorization` refuses to pass on.
     authorization_endpoint: String,
     introspection_endpoint: String,
     issuer: String,
@@ -82,11 +84,12 @@ pub(crate) struct OpenIdConfiguration {
     token_endpoint_auth_methods_supported: [&'static str; 1],
 }
 
-impl From<&Discovery> for OpenIdConfiguration {
-    fn from(d: &Discovery) -> Self {
+impl OpenIdConfiguration {
+    fn new(d: &Discovery, content_url: &url::Url) -> Self {
         let oauth = &d.oauth_server_url;
+        let content = content_url.as_str().trim_end_matches('/');
         OpenIdConfiguration {
-            authorization_endpoint: format!("{oauth}/v1/authorization"),
+            authorization_endpoint: format!("{content}/authorization"),
             introspection_endpoint: format!("{oauth}/v1/introspect"),
             issuer: d.openid_issuer.clone(),
             jwks_uri: format!("{oauth}/v1/jwks"),
@@ -106,7 +109,8 @@ impl From<&Discovery> for OpenIdConfiguration {
 #[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "Discovery",
     responses((status = 200, body = OpenIdConfiguration)))]
 async fn openid_configuration(State(state): State<AppState>) -> impl IntoResponse {
-    let body = OpenIdConfiguration::from(&state.settings.discovery);
+    let settings = &state.settings;
+    let body = OpenIdConfiguration::new(&settings.discovery, &settings.content_url);
     // As Mozilla's content server (after Google's): an hour.
     (
         [(header::CACHE_CONTROL, "public, max-age=3600")],

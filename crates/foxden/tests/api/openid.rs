@@ -322,6 +322,7 @@ async fn the_discovery_documents_honour_the_settings() {
     };
     let app = spawn_with(Options {
         discovery: Some(discovery),
+        content_url: Some("https://accounts.example.org/"),
         ..Options::default()
     })
     .await;
@@ -341,7 +342,7 @@ async fn the_discovery_documents_honour_the_settings() {
     assert_eq!(
         r.body,
         serde_json::json!({
-            "authorization_endpoint": "https://oauth.example.org/v1/authorization",
+            "authorization_endpoint": "https://accounts.example.org/authorization",
             "introspection_endpoint": "https://oauth.example.org/v1/introspect",
             "issuer": "https://accounts.example.org",
             "jwks_uri": "https://oauth.example.org/v1/jwks",
@@ -374,6 +375,10 @@ async fn the_openid_configuration_has_what_mobile_clients_require() {
         assert!(doc[key].is_string(), "{key}");
     }
     assert_eq!(doc["issuer"], app.base.as_str());
+    assert_eq!(
+        doc["authorization_endpoint"],
+        format!("{}/authorization", app.base)
+    );
     let jwks_uri = doc["jwks_uri"].as_str().unwrap();
     let path = jwks_uri.strip_prefix(&app.base).unwrap();
     assert_eq!(
