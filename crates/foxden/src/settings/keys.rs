@@ -85,7 +85,7 @@ pub static KEYS: &[Key] = &[
     Key {
         name: "content_url",
         default: "the public URL",
-        meaning: "where links in mail point (`/verify_email`, `/complete_signin`, …); foxden serves those pages only when this is the public URL",
+        meaning: "where links in mail point (`/verify_email`, `/complete_signin`, …) and the `authorization_endpoint` (`/authorization`) of `/.well-known/openid-configuration`; foxden serves those pages only when this is the public URL",
         show: |s| quoted(&s.content_url),
     },
     Key {
