@@ -18,6 +18,10 @@ pub(crate) struct Header {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typ: Option<String>,
     pub kid: String,
+    /// Extensions the verifier must understand (RFC 7515 §4.1.11): foxden
+    /// understands none, so a token naming any is refused.
+    #[serde(default, skip_serializing)]
+    pub crit: Option<serde_json::Value>,
 }
 
 /// A media type as RFC 7515 §4.1.9 compares `typ`: case-insensitive, with an
@@ -37,6 +41,7 @@ pub(crate) fn sign(keys: &KeySet, typ: &str, payload: &impl Serialize) -> Result
         alg: "RS256".into(),
         typ: Some(typ.into()),
         kid: keys.current.kid.clone(),
+        crit: None,
     };
     keys.current.sign_compact(&header, payload)
 }
@@ -53,7 +58,10 @@ pub(crate) fn verify<T: DeserializeOwned>(keys: &KeySet, token: &str, typ: &str)
         return None;
     }
     let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).ok()?).ok()?;
-    if header.alg != "RS256" || normalize_typ(header.typ.as_deref()?) != normalize_typ(typ) {
+    if header.crit.is_some()
+        || header.alg != "RS256"
+        || normalize_typ(header.typ.as_deref()?) != normalize_typ(typ)
+    {
         return None;
     }
     let key = keys.by_kid(&header.kid)?;
@@ -74,5 +82,41 @@ mod tests {
         assert_eq!(normalize_typ("at+JWT"), "application/at+jwt");
         assert_eq!(normalize_typ("application/AT+jwt"), "application/at+jwt");
         assert_eq!(normalize_typ("JWT"), "application/jwt");
+    }
+
+    #[test]
+    fn only_rs256_by_a_known_kid_with_the_typ_and_no_crit_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = crate::signing_keys::KeyFiles {
+            current: "k.der",
+            previous: "k.previous.der",
+        };
+        let keys = files.load_or_create(dir.path()).unwrap();
+        let payload = serde_json::json!({"sub": "x"});
+        let token = sign(&keys, "at+JWT", &payload).unwrap();
+        assert_eq!(
+            verify::<serde_json::Value>(&keys, &token, "at+jwt"),
+            Some(payload.clone())
+        );
+        assert!(verify::<serde_json::Value>(&keys, &token, "JWT").is_none());
+        let kid = keys.current.kid.as_str();
+        let with = |header: serde_json::Value| {
+            let token = keys.current.sign_compact(&header, &payload).unwrap();
+            verify::<serde_json::Value>(&keys, &token, "at+JWT")
+        };
+        assert!(with(serde_json::json!({"alg": "RS256", "typ": "at+JWT", "kid": kid})).is_some());
+        assert!(with(
+            serde_json::json!({"alg": "RS256", "typ": "at+JWT", "kid": kid, "crit": ["exp"]})
+        )
+        .is_none());
+        assert!(with(serde_json::json!({"alg": "RS512", "typ": "at+JWT", "kid": kid})).is_none());
+        assert!(with(serde_json::json!({"alg": "RS256", "kid": kid})).is_none());
+        assert!(
+            with(serde_json::json!({"alg": "RS256", "typ": "at+JWT", "kid": "other"})).is_none()
+        );
+        assert!(with(serde_json::json!({"alg": "RS256", "typ": "at+JWT"})).is_none());
+        assert!(
+            verify::<serde_json::Value>(&keys, &"a".repeat(MAX_TOKEN_LEN + 1), "at+JWT").is_none()
+        );
     }
 }
