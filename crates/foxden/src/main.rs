@@ -224,9 +224,9 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
     foxden::files::create_private_dir(dir)
         .map_err(|e| format!("cannot create data folder {}: {e}", dir.display()))?;
     let keys = foxden::browserid::BrowserIdKeys::rotate(dir)?;
-    println!("new signing key: {}", keys.current.kid);
+    println!("new BrowserID signing key: {}", keys.current.kid);
     if let Some(previous) = &keys.previous {
-        println!("previous signing key: {}", previous.kid);
+        println!("previous BrowserID signing key: {}", previous.kid);
     }
     let openid = foxden::openid::OpenIdKeys::rotate(dir)?;
     println!("new OpenID signing key: {}", openid.current.kid);
