@@ -12,10 +12,12 @@
 pub(crate) mod account;
 pub(crate) mod account_status;
 pub mod browserid;
+pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
 pub(crate) mod oauth;
 pub(crate) mod oauth_token;
+mod openid;
 pub mod ops;
 pub(crate) mod password;
 pub(crate) mod password_forgot;
@@ -125,4 +127,5 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(security::routes())
         .merge(oauth::routes())
         .merge(oauth_token::routes())
+        .merge(openid::routes())
 }
