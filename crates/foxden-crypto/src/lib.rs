@@ -9,6 +9,7 @@
 //! * [`sealed`]: an AES-256-GCM box for secrets at rest.
 //! * [`code_cipher`]: one-block AES-256 for 16-byte codes at rest (lookups stay equality).
 //! * [`random`]: OS randomness and the server's random code formats.
+//! * [`scoped_keys`]: the client-side scoped-key derivations (kS, kSync, kXCS, `X-KeyID`).
 
 pub mod bundle;
 pub mod code_cipher;
@@ -17,6 +18,7 @@ pub mod hkdf;
 pub mod kw;
 pub mod onepw;
 pub mod random;
+pub mod scoped_keys;
 pub mod sealed;
 pub mod token;
 pub mod verifier;

@@ -16,6 +16,7 @@ mod http;
 pub mod mail;
 pub mod oauth;
 pub mod openapi;
+pub mod openid;
 pub mod pages;
 pub mod profile;
 pub mod prune;
@@ -23,6 +24,7 @@ pub mod relative_time;
 pub mod serve;
 pub mod service;
 pub mod settings;
+pub mod signing_keys;
 pub mod state;
 pub mod user_agent;
 pub mod validate;
@@ -129,6 +131,8 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .map_err(|e| format!("cannot read or create the server secret: {e}"))?;
     let browserid = browserid::BrowserIdKeys::load_or_create(&settings.data_dir)
         .map_err(|e| format!("BrowserID signing key: {e}"))?;
+    let openid_keys = openid::OpenIdKeys::load_or_create(&settings.data_dir, &settings.discovery)
+        .map_err(|e| format!("OpenID signing key: {e}"))?;
     let mut seal_key = [0u8; 32];
     foxden_crypto::hkdf::hkdf_sha256(&secret, None, b"foxden/v1/token-key-seal", &mut seal_key);
     let db = match connect_db(settings.database_url.expose()).await? {
@@ -159,6 +163,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         hawk_host: settings.hawk_host(),
         hawk_port,
         browserid,
+        openid_keys,
         ip_hmac_key: service::security::ip_hmac_key(&secret),
         codes: service::code_keys::CodeKeys::from_secret(&secret),
         settings,

@@ -42,7 +42,7 @@ enum Command {
         #[command(subcommand)]
         command: foxden::cli::client::ClientCommand,
     },
-    /// BrowserID signing keys.
+    /// Signing keys (BrowserID certificates and OpenID/JWT tokens).
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
@@ -51,8 +51,10 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// Keep the current signing key as the previous one and generate a new current key
-    /// (a running server picks it up when restarted).
+    /// Rotate both signing keys, the BrowserID one and the OpenID one: each current key
+    /// becomes the previous one (still published, still verified; the older previous key
+    /// is dropped) and a new current key is generated (a running server picks them up
+    /// when restarted).
     Rotate,
 }
 
@@ -228,9 +230,14 @@ fn rotate_keys(settings: &Settings) -> Result<(), String> {
     foxden::files::create_private_dir(dir)
         .map_err(|e| format!("cannot create data folder {}: {e}", dir.display()))?;
     let keys = foxden::browserid::BrowserIdKeys::rotate(dir)?;
-    println!("new signing key: {}", keys.current.kid);
+    println!("new BrowserID signing key: {}", keys.current.kid);
     if let Some(previous) = &keys.previous {
-        println!("previous signing key: {}", previous.kid);
+        println!("previous BrowserID signing key: {}", previous.kid);
+    }
+    let openid = foxden::openid::OpenIdKeys::rotate(dir)?;
+    println!("new OpenID signing key: {}", openid.current.kid);
+    if let Some(previous) = &openid.previous {
+        println!("previous OpenID signing key: {}", previous.kid);
     }
     Ok(())
 }

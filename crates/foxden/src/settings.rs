@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod discovery;
 pub mod keys;
 mod secret;
 mod sources;
@@ -60,6 +61,8 @@ pub struct Settings {
     pub idle_timeout_ms: u64,
     /// `None`: min(10000, open-file limit − reserve).
     pub max_connections: Option<usize>,
+    /// The URLs the discovery documents and OpenID tokens name.
+    pub discovery: discovery::Discovery,
 }
 
 const TWENTY_YEARS_SECS: i64 = 20 * 365 * 24 * 60 * 60;
@@ -200,6 +203,8 @@ impl Settings {
                 ))
             }
         };
+        let discovery =
+            discovery::Discovery::from_sources(src, &public_url, &profile_server_prefix)?;
         let settings = Settings {
             listen,
             public_url,
@@ -248,6 +253,7 @@ impl Settings {
             body_read_timeout_ms: timeout_ms("body_read_timeout_ms", 30_000)?,
             idle_timeout_ms: timeout_ms("idle_timeout_ms", 60_000)?,
             max_connections,
+            discovery,
         };
         settings.hawk_port()?;
         Ok(settings)

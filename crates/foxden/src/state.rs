@@ -34,6 +34,9 @@ pub struct Shared {
     pub hawk_port: u16,
     /// Keys that sign BrowserID certificates (`/certificate/sign`).
     pub browserid: BrowserIdKeys,
+    /// Keys that sign JWT access tokens and id_tokens, published at `/v1/jwks`
+    /// (see [`crate::openid`]).
+    pub openid_keys: crate::openid::OpenIdKeys,
     /// Keys the HMAC that stands in for client IPs in security events (derived
     /// from the server secret; see [`crate::service::security`]).
     pub ip_hmac_key: [u8; 32],

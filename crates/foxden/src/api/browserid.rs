@@ -8,12 +8,13 @@ use axum::Json;
 use foxden_db::SessionToken;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::Authed;
+use crate::browserid::{BrowserIdPublicKey, Jwk};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ApiQuery};
@@ -40,12 +41,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub(crate) struct SupportDocument {
     #[schema(value_type = String)]
     authentication: &'static str,
-    #[schema(value_type = Vec<Object>)]
-    keys: Vec<Value>,
+    keys: Vec<Jwk>,
     #[schema(value_type = String)]
     provisioning: &'static str,
-    #[schema(value_type = Object)]
-    public_key: Value,
+    public_key: BrowserIdPublicKey,
 }
 
 #[utoipa::path(get, path = "/.well-known/browserid", tag = "BrowserID",
@@ -56,7 +55,7 @@ async fn well_known_browserid(State(state): State<AppState>) -> impl IntoRespons
         authentication: NONEXISTENT,
         keys: keys.jwks(),
         provisioning: NONEXISTENT,
-        public_key: keys.current.browserid_public_key(),
+        public_key: keys.browserid_public_key(),
     };
     ([(header::CACHE_CONTROL, "public, max-age=10")], Json(body))
 }
@@ -64,8 +63,7 @@ async fn well_known_browserid(State(state): State<AppState>) -> impl IntoRespons
 /// The signing keys as a JWK set.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct PublicKeys {
-    #[schema(value_type = Vec<Object>)]
-    keys: Vec<Value>,
+    keys: Vec<Jwk>,
 }
 
 #[utoipa::path(get, path = "/.well-known/public-keys", tag = "BrowserID",
@@ -292,7 +290,7 @@ async fn sign(
         "fxa-profileChangedAt": account.profile_changed_at,
         "fxa-keysChangedAt": account.keys_changed_at,
     });
-    let cert = state.browserid.current.sign_jws(&payload).map_err(|err| {
+    let cert = state.browserid.sign_certificate(&payload).map_err(|err| {
         tracing::error!(error = %err, "certificate signing failed");
         ApiError::Unexpected
     })?;

@@ -13,10 +13,12 @@ pub(crate) mod account;
 mod account_profile;
 pub(crate) mod account_status;
 pub mod browserid;
+pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
 pub(crate) mod oauth;
 pub(crate) mod oauth_token;
+mod openid;
 pub mod ops;
 pub(crate) mod password;
 pub(crate) mod password_forgot;
@@ -127,4 +129,5 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(security::routes())
         .merge(oauth::routes())
         .merge(oauth_token::routes())
+        .merge(openid::routes())
 }

@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use super::oauth_token::ClientAuthHeader;
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
+use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::ApiJson;
 use crate::oauth::authorize::{self, AuthorizationRequest};
@@ -25,6 +26,7 @@ use crate::oauth::params::{
 };
 use crate::oauth::scoped_keys::{self, KEY_ROTATION_SECRET};
 use crate::oauth::scopes::ScopeSet;
+use crate::oauth::tokens;
 use crate::state::AppState;
 use crate::validate::{Bounded, Hex, Service};
 
@@ -156,8 +158,8 @@ async fn authorization(
 pub(crate) struct DestroyBody {
     client_id: Option<Hex<8>>,
     client_secret: Option<Hex<32>>,
-    /// An access or refresh token (64 hex).
-    token: Option<Hex<32>>,
+    /// An access or refresh token (64 hex), or a JWT access token.
+    token: Option<Bounded<8192>>,
     /// Only an order to search in (RFC 7009); both kinds are searched at once.
     #[serde(rename = "token_type_hint")]
     _token_type_hint: Option<Bounded<64>>,
@@ -192,8 +194,13 @@ async fn destroy(
         None => None,
     };
     if let Some(token) = body.token {
-        let hash = foxden_crypto::sha256(&token.0);
-        if let Some(found) = state.db.oauth_token(&hash).await? {
+        // A token that is neither ours nor well-formed names no row: nothing to revoke.
+        let hash = tokens::stored_hash(&state.openid_keys, &token.0, now_ms());
+        let found = match &hash {
+            Some(hash) => state.db.oauth_token(hash).await?,
+            None => None,
+        };
+        if let (Some(found), Some(hash)) = (found, hash) {
             let ours = client
                 .as_ref()
                 .is_none_or(|c| foxden_crypto::ct_eq(&c.id, &found.client_id));

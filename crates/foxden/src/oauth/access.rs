@@ -3,13 +3,10 @@
 //! routes that take access tokens (`GET /account/profile`, the profile server)
 //! learn what a token is worth.
 //!
-//! Today every token is opaque: 64 hex of 32 random bytes, found by their SHA-256.
-//! JWT access tokens (`typ: at+JWT`, see [`super::tokens::access_token_string`]) plug
-//! in at the top of [`verify`] (which has the state, so the signing keys): a value
-//! that parses as a JWT has its signature, `exp` and issuer checked, and its `jti`
-//! (the hex form of the same 32 bytes) goes through [`token_bytes`]; the stored row
-//! then decides for both forms, so a revoked JWT is refused like a revoked opaque
-//! token.
+//! A token is an opaque 64 hex or, for clients with `jwt_access_tokens`, a JWT of
+//! ours (`typ: at+JWT`; signature, issuer and `exp` checked) whose `jti` names the
+//! row ([`super::tokens::stored_hash`]). Either way the stored row decides, so a
+//! destroyed or expired token is refused in both forms.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -18,6 +15,7 @@ use foxden_db::ops::{ClientId, OAuthGrants, OAuthTokenKind};
 use foxden_db::{Millis, Uid};
 
 use super::scopes::ScopeSet;
+use super::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -31,22 +29,14 @@ pub struct AccessToken {
     pub profile_changed_at: Option<Millis>,
 }
 
-/// The 32 bytes a presented access token stands for; None when it is no token of ours.
-fn token_bytes(presented: &str) -> Option<[u8; 32]> {
-    let mut bytes = [0u8; 32];
-    if presented.len() != 64 || hex::decode_to_slice(presented, &mut bytes).is_err() {
-        return None;
-    }
-    Some(bytes)
-}
-
 /// The grant of an unexpired, unrevoked access token; anything else (a refresh
 /// token, an expired or destroyed one, garbage) is 401 errno 110.
 pub async fn verify(state: &AppState, presented: &str, now: Millis) -> ApiResult<AccessToken> {
-    let bytes = token_bytes(presented).ok_or(ApiError::InvalidToken)?;
+    let hash =
+        tokens::stored_hash(&state.openid_keys, presented, now).ok_or(ApiError::InvalidToken)?;
     let row = state
         .db
-        .oauth_token(&foxden_crypto::sha256(&bytes))
+        .oauth_token(&hash)
         .await?
         .filter(|t| t.kind == OAuthTokenKind::Access)
         .filter(|t| t.expires_at.is_some_and(|at| at > now))
@@ -91,14 +81,6 @@ impl FromRequestParts<AppState> for BearerAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_64_hex_is_an_opaque_token() {
-        assert_eq!(token_bytes(&"ab".repeat(32)), Some([0xab; 32]));
-        assert!(token_bytes(&"ab".repeat(31)).is_none());
-        assert!(token_bytes(&"zz".repeat(32)).is_none());
-        assert!(token_bytes("").is_none());
-    }
 
     #[test]
     fn fxa_bearer_tokens_are_not_access_tokens() {

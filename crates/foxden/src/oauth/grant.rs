@@ -5,7 +5,6 @@ use foxden_db::ops::OAuthClient;
 use foxden_db::{Account, Millis, SessionToken, TokenIdHash, Uid};
 
 use super::scopes::{self, ScopeSet};
-use super::tokens;
 use crate::error::{ApiError, ApiResult, OAuthError};
 
 /// The identity claims of a session (what Mozilla puts in its internal assertion).
@@ -20,6 +19,8 @@ pub struct Claims {
     pub profile_changed_at: Millis,
     /// `fxa-keysChangedAt` (or the password's `fxa-generation` when keys never changed), ms.
     pub keys_changed_at: Millis,
+    /// `fxa-generation`: the password's `verifierSetAt`, ms.
+    pub generation: Millis,
     pub session_token_id_hash: TokenIdHash,
 }
 
@@ -51,6 +52,7 @@ pub fn claims(account: &Account, session: &SessionToken) -> ApiResult<Claims> {
         aal: 1,
         profile_changed_at: account.profile_changed_at,
         keys_changed_at,
+        generation: account.verifier_set_at,
         session_token_id_hash: session.core.id_hash,
     })
 }
@@ -61,7 +63,6 @@ pub fn claims(account: &Account, session: &SessionToken) -> ApiResult<Claims> {
 /// * a registered scope must be in the client's `allowedScopes` (163);
 /// * a scope with keys needs a confirmed session (401 errno 110, as Mozilla's
 ///   invalid-assertion answer reaches the auth-server routes);
-/// * `openid` needs an id_token, which foxden cannot issue yet (503 errno 202).
 pub fn validate(
     claims: &Claims,
     client: &OAuthClient,
@@ -101,5 +102,5 @@ pub fn validate(
     if registered.iter().any(|s| scopes::has_keys(s)) && !claims.token_verified {
         return Err(ApiError::InvalidToken);
     }
-    tokens::ensure_id_token_possible(scope)
+    Ok(())
 }

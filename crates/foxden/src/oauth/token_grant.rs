@@ -77,7 +77,7 @@ pub async fn exchange(
     } else {
         None
     };
-    let issued = tokens::issue(&tx, &grant, ttl_secs, now).await?;
+    let issued = tokens::issue(&tx, &state.openid_keys, &grant, ttl_secs, now).await?;
     tx.commit().await?;
     Ok(Exchanged {
         issued,
@@ -141,6 +141,7 @@ async fn code_grant(
         aal: stored.aal,
         offline: stored.offline,
         profile_changed_at: Some(account.profile_changed_at),
+        generation: Some(account.verifier_set_at),
         session_token_id_hash: stored.session_token_id_hash,
     };
     Ok((grant, stored.keys_jwe))
@@ -207,6 +208,7 @@ async fn refresh_grant(
         aal: 1,
         offline: false,
         profile_changed_at: Some(account.profile_changed_at),
+        generation: Some(account.verifier_set_at),
         session_token_id_hash: None,
     })
 }
@@ -241,6 +243,7 @@ async fn credentials_grant(
         aal: claims.aal,
         offline,
         profile_changed_at: Some(claims.profile_changed_at),
+        generation: Some(claims.generation),
         session_token_id_hash: Some(claims.session_token_id_hash),
     })
 }

@@ -1,11 +1,13 @@
-//! Issuing OAuth tokens: access tokens, refresh tokens and (not yet) id_tokens.
-//! Codes and tokens are 32 random bytes; only their SHA-256 is stored.
+//! Issuing OAuth tokens: access tokens (opaque, or JWTs for clients that take
+//! them), refresh tokens and id_tokens. Codes and tokens are 32 random bytes; only
+//! their SHA-256 is stored (a JWT's `jti` is the hex of those bytes).
 
 use foxden_db::ops::{OAuthClient, OAuthGrants, OAuthToken, OAuthTokenKind};
 use foxden_db::{Conn, Millis, TokenIdHash, Uid};
 
 use super::scopes::{ScopeSet, OPENID};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::openid::{AccessTokenClaims, Audience, IdTokenClaims, OpenIdKeys};
 
 /// Access-token lifetime, default and maximum (`oauthServer.expiration.accessToken`).
 pub const ACCESS_TOKEN_MAX_TTL_SECS: i64 = 365 * 60;
@@ -26,6 +28,8 @@ pub struct Grant {
     /// Also issue a refresh token.
     pub offline: bool,
     pub profile_changed_at: Option<Millis>,
+    /// The account's `verifierSetAt` (ms): a JWT's `fxa-generation`.
+    pub generation: Option<Millis>,
     /// The session a `tokens/session` grant clones.
     pub session_token_id_hash: Option<TokenIdHash>,
 }
@@ -39,44 +43,84 @@ pub struct Issued {
     pub expires_in: i64,
 }
 
-/// The string a client receives for an access token. Every client gets the opaque
-/// form (64 hex of the token's 32 bytes) for now. JWT access tokens (`typ: at+JWT`,
-/// RS256 with the OpenID key) plug in here for clients whose `jwt_access_tokens`
-/// is set: the JWT's `jti` is then the hex token, and the stored row (SHA-256 of the
-/// 32 bytes) is what verification finds, for both forms.
-pub fn access_token_string(_client: &OAuthClient, token: &[u8; 32], _grant: &Grant) -> String {
-    hex::encode(token)
-}
-
-/// Whether an `openid` grant can be given an id_token. Checked before anything is
-/// written, so that a request with `openid` is refused (503 errno 202) rather than
-/// answered without the id_token it asked for.
-pub fn ensure_id_token_possible(scope: &ScopeSet) -> ApiResult<()> {
-    if scope.has(OPENID) {
-        return Err(ApiError::FeatureNotEnabled);
+/// The string a client receives for an access token: for clients with
+/// `jwt_access_tokens` (Firefox's by default) an RS256 JWT (`typ: at+JWT`) whose
+/// `jti` is the hex token, else the opaque form (64 hex of the token's 32 bytes).
+/// Either way the stored row is the SHA-256 of the 32 bytes ([`stored_hash`]).
+pub fn access_token_string(
+    keys: &OpenIdKeys,
+    grant: &Grant,
+    token: &[u8; 32],
+    now: Millis,
+    ttl_secs: i64,
+) -> ApiResult<String> {
+    if !grant.client.jwt_access_tokens {
+        return Ok(hex::encode(token));
     }
-    Ok(())
+    let client_id = hex::encode(grant.client.id);
+    let claims = AccessTokenClaims {
+        aud: keys.access_token_audience(&client_id, grant.scope.values(), None),
+        client_id,
+        exp: now / 1000 + ttl_secs,
+        iat: now / 1000,
+        jti: hex::encode(token),
+        scope: grant.scope.to_string(),
+        sub: hex::encode(grant.uid),
+        fxa_generation: grant.generation,
+        fxa_profile_changed_at: grant.profile_changed_at,
+    };
+    keys.sign_access_token(&claims)
 }
 
-/// The id_token of a grant whose scope has `openid` (RS256 JWT with `at_hash` of
-/// `access_token`): signing plugs in here. Until it exists, such grants are refused
-/// by [`ensure_id_token_possible`] and this answers the same refusal.
-pub fn id_token(grant: &Grant, _access_token: &str) -> ApiResult<Option<String>> {
-    ensure_id_token_possible(&grant.scope)?;
-    Ok(None)
+/// The id_token of a grant whose scope has `openid` (RS256, `at_hash` of the
+/// access token string the client receives, `aud` the client's id).
+pub fn id_token(
+    keys: &OpenIdKeys,
+    grant: &Grant,
+    access_token: &str,
+    now: Millis,
+) -> ApiResult<Option<String>> {
+    if !grant.scope.has(OPENID) {
+        return Ok(None);
+    }
+    let claims = IdTokenClaims::new(
+        &hex::encode(grant.uid),
+        Audience::One(hex::encode(grant.client.id)),
+        now / 1000,
+        access_token,
+        (!grant.amr.is_empty()).then(|| grant.amr.clone()),
+        Some(i64::from(grant.aal)),
+        grant.auth_at.map(|ms| ms / 1000),
+    );
+    keys.sign_id_token(&claims).map(Some)
+}
+
+/// The stored hash of a token as a client presents it: 64 hex (opaque access or
+/// refresh token), or a JWT access token of ours (signature, `typ`, expiry
+/// checked) whose `jti` names the row. `None` for anything else.
+pub fn stored_hash(keys: &OpenIdKeys, token: &str, now: Millis) -> Option<[u8; 32]> {
+    let bytes: [u8; 32] = match hex::decode(token) {
+        Ok(raw) => raw.try_into().ok()?,
+        Err(_) => {
+            let claims = keys.verify_access_token(token, now)?;
+            hex::decode(claims.jti).ok()?.try_into().ok()?
+        }
+    };
+    Some(foxden_crypto::sha256(&bytes))
 }
 
 /// Issues an access token (and a refresh token for offline grants) in `conn`'s
 /// transaction. `ttl_secs` is already capped at [`ACCESS_TOKEN_MAX_TTL_SECS`].
 pub async fn issue(
     conn: &impl Conn,
+    keys: &OpenIdKeys,
     grant: &Grant,
     ttl_secs: i64,
     now: Millis,
 ) -> ApiResult<Issued> {
     let access = foxden_crypto::random::bytes::<32>();
-    let access_token = access_token_string(&grant.client, &access, grant);
-    let id_token = id_token(grant, &access_token)?;
+    let access_token = access_token_string(keys, grant, &access, now, ttl_secs)?;
+    let id_token = id_token(keys, grant, &access_token, now)?;
     let row = |token: &[u8; 32], kind, expires_at| OAuthToken {
         token_hash: foxden_crypto::sha256(token),
         kind,
@@ -127,12 +171,5 @@ mod tests {
         assert_eq!(ttl_secs(Some(1e9)), 21_900);
         assert_eq!(ttl_secs(Some(3600.0)), 3600);
         assert_eq!(ttl_secs(Some(0.5)), 1);
-    }
-
-    #[test]
-    fn openid_is_refused_not_dropped() {
-        let scope = ScopeSet::parse("openid profile").unwrap();
-        assert_eq!(ensure_id_token_possible(&scope).unwrap_err().errno(), 202);
-        assert!(ensure_id_token_possible(&ScopeSet::parse("profile").unwrap()).is_ok());
     }
 }

@@ -33,6 +33,7 @@ pub fn routes() -> Routes {
     let (root, root_doc) = OpenApiRouter::new()
         .merge(api::ops::routes())
         .merge(api::browserid::root_routes())
+        .merge(api::discovery::root_routes())
         .split_for_parts();
     let mut document = base().nest("/v1", v1_doc);
     document.merge(root_doc);

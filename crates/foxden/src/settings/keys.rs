@@ -85,13 +85,13 @@ pub static KEYS: &[Key] = &[
     Key {
         name: "content_url",
         default: "the public URL",
-        meaning: "where links in mail point (`/verify_email`, `/complete_signin`, …); foxden serves those pages only when this is the public URL",
+        meaning: "where links in mail point (`/verify_email`, `/complete_signin`, …) and the `authorization_endpoint` (`/authorization`) of `/.well-known/openid-configuration`; foxden serves those pages only when this is the public URL",
         show: |s| quoted(&s.content_url),
     },
     Key {
         name: "profile_server_prefix",
         default: "`/profile`",
-        meaning: "where the profile server is served: `<public URL><prefix>/v1/profile`, …; Firefox's `profile_server_base_url` is `<public URL><prefix>` (it adds `/v1`)",
+        meaning: "where foxden serves the profile server: `<prefix>/v1/profile`, `<prefix>/v1/display_name`, …, the default avatar at `<prefix>/a/<id>`",
         show: |s| quoted(&s.profile_server_prefix),
     },
     Key {
@@ -223,6 +223,48 @@ pub static KEYS: &[Key] = &[
         show: |s| match s.max_connections {
             Some(n) => n.to_string(),
             None => "(from the open-file limit)".into(),
+        },
+    },
+    Key {
+        name: "openid_issuer",
+        default: "the public URL",
+        meaning: "`iss` of the JWTs foxden signs (access and id tokens) and `issuer` of `/.well-known/openid-configuration` (Mozilla's is `https://accounts.firefox.com`)",
+        show: |s| quoted(&s.discovery.openid_issuer),
+    },
+    Key {
+        name: "auth_server_url",
+        default: "the public URL",
+        meaning: "`auth_server_base_url` of `/.well-known/fxa-client-configuration` (a trailing `/` or `/v1` is dropped; Firefox appends `/v1`)",
+        show: |s| quoted(&s.discovery.auth_server_url),
+    },
+    Key {
+        name: "oauth_server_url",
+        default: "the public URL",
+        meaning: "`oauth_server_base_url` of the client configuration, and the base of the OAuth endpoints in `/.well-known/openid-configuration`",
+        show: |s| quoted(&s.discovery.oauth_server_url),
+    },
+    Key {
+        name: "profile_server_url",
+        default: "`<public URL><profile server prefix>`",
+        meaning: "`profile_server_base_url` of the client configuration (foxden serves the profile server under `FOXDEN_PROFILE_SERVER_PREFIX`); `userinfo_endpoint` is this + `/v1/profile`",
+        show: |s| quoted(&s.discovery.profile_server_url),
+    },
+    Key {
+        name: "pairing_server_url",
+        default: "unset",
+        meaning: "`pairing_server_base_uri` (a `wss://` channel server) of the client configuration; unset, the key is left out and Firefox offers no pairing",
+        show: |s| match &s.discovery.pairing_server_url {
+            Some(url) => quoted(url),
+            None => "(none)".into(),
+        },
+    },
+    Key {
+        name: "sync_tokenserver_url",
+        default: "unset",
+        meaning: "the Sync tokenserver's base URL (without `/1.0/sync/1.5`): `sync_tokenserver_base_url` of the client configuration and the `aud` of oldsync access tokens. Unset, the document leaves the key out: desktop Firefox still signs in but cannot sync, Fenix and iOS refuse the configuration (ADR 0015)",
+        show: |s| match &s.discovery.sync_tokenserver_url {
+            Some(url) => quoted(url),
+            None => "(none)".into(),
         },
     },
 ];

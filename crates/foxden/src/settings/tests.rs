@@ -45,9 +45,12 @@ fn defaults() {
 fn profile_server_prefix_is_a_path_of_its_own() {
     assert_eq!(load(&[], "").unwrap().profile_server_prefix, "/profile");
     let set = |v: &str| load(&[("FOXDEN_PROFILE_SERVER_PREFIX", v)], "");
+    let moved = set("/accounts/profile").unwrap();
+    assert_eq!(moved.profile_server_prefix, "/accounts/profile");
+    // The client configuration's profile_server_base_url follows it.
     assert_eq!(
-        set("/accounts/profile").unwrap().profile_server_prefix,
-        "/accounts/profile"
+        moved.discovery.profile_server_url,
+        "http://127.0.0.1:9000/accounts/profile"
     );
     for bad in [
         "",
@@ -303,4 +306,42 @@ fn readme_table_matches_the_keys() {
         found == Some(expected.as_str()),
         "README.md's configuration table differs from settings::keys; it should be:\n{expected}"
     );
+}
+
+#[test]
+fn discovery_urls_default_from_the_public_url_and_are_normalized() {
+    let s = load(&[("FOXDEN_PUBLIC_URL", "https://fxa.example.org/")], "").unwrap();
+    let d = &s.discovery;
+    assert_eq!(d.openid_issuer, "https://fxa.example.org");
+    assert_eq!(d.auth_server_url, "https://fxa.example.org");
+    assert_eq!(d.oauth_server_url, "https://fxa.example.org");
+    assert_eq!(d.profile_server_url, "https://fxa.example.org/profile");
+    assert!(d.pairing_server_url.is_none() && d.sync_tokenserver_url.is_none());
+    let s = load(
+        &[
+            ("FOXDEN_AUTH_SERVER_URL", "https://api.example.org/v1/"),
+            ("FOXDEN_SYNC_TOKENSERVER_URL", "https://token.example.org/1.0/sync/1.5"),
+        ],
+        "openid_issuer = \"https://id.example.org\"\npairing_server_url = \"wss://pair.example.org\"\nprofile_server_url = \"https://p.example.org/v1\"",
+    )
+    .unwrap();
+    let d = &s.discovery;
+    assert_eq!(d.openid_issuer, "https://id.example.org");
+    assert_eq!(d.auth_server_url, "https://api.example.org");
+    assert_eq!(d.profile_server_url, "https://p.example.org");
+    assert_eq!(
+        d.pairing_server_url.as_deref(),
+        Some("wss://pair.example.org")
+    );
+    assert_eq!(
+        d.sync_tokenserver_url.as_deref(),
+        Some("https://token.example.org")
+    );
+    let err = load(&[("FOXDEN_SYNC_TOKENSERVER_URL", "token.example.org")], "").unwrap_err();
+    assert!(err.contains("FOXDEN_SYNC_TOKENSERVER_URL"), "{err}");
+    assert!(load(
+        &[("FOXDEN_PAIRING_SERVER_URL", "https://pair.example.org")],
+        ""
+    )
+    .is_err());
 }

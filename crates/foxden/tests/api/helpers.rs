@@ -45,6 +45,8 @@ pub struct Options {
     pub max_connections: Option<usize>,
     /// `FOXDEN_MAIL_RETRY_MS`.
     pub mail_retry_ms: i64,
+    /// The discovery URLs (`FOXDEN_OPENID_ISSUER`, `…_SERVER_URL`s); unset → from the public URL.
+    pub discovery: Option<foxden::settings::discovery::Discovery>,
     /// `FOXDEN_PROFILE_SERVER_PREFIX`.
     pub profile_server_prefix: &'static str,
 }
@@ -79,6 +81,7 @@ impl Default for Options {
             idle_timeout_ms: 60_000,
             max_connections: None,
             mail_retry_ms: 30_000,
+            discovery: None,
             profile_server_prefix: "/profile",
         }
     }
@@ -130,7 +133,14 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = listener.local_addr().unwrap();
     let public_url = url::Url::parse(&format!("http://{addr}/")).unwrap();
+    let defaults = Settings::for_tests(addr, &data_dir);
     let settings = Settings {
+        discovery: opts
+            .discovery
+            .unwrap_or_else(|| foxden::settings::discovery::Discovery {
+                profile_server_url: format!("http://{addr}{}", opts.profile_server_prefix),
+                ..defaults.discovery.clone()
+            }),
         public_url: public_url.clone(),
         database_url: opts
             .database_url
@@ -161,7 +171,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         max_connections: opts.max_connections,
         mail_retry_ms: opts.mail_retry_ms,
         profile_server_prefix: opts.profile_server_prefix.into(),
-        ..Settings::for_tests(addr, &data_dir)
+        ..defaults
     };
     let app = foxden::Application::build_on(settings, listener)
         .await

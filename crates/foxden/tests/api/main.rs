@@ -25,6 +25,7 @@ mod oauth_at_rest;
 mod oauth_postgres;
 mod oauth_token;
 mod openapi;
+mod openid;
 mod options;
 mod pages;
 mod postgres;

@@ -204,10 +204,10 @@ async fn authorization_errors_are_mozillas() {
     authorize(&c, &with(json!({"acr_values": "AAL2"})))
         .await
         .err(400, 170);
-    // openid would need an id_token, which is not built: refused, not dropped.
+    // openid is granted (the id_token comes with the code's exchange).
     authorize(&c, &with(json!({"scope": "openid profile"})))
         .await
-        .err(503, 202);
+        .ok();
     authorize(&c, &with(json!({"scope": null, "service": "sync"})))
         .await
         .err(503, 202);

@@ -22,8 +22,26 @@ fn code_exchange(code: &str) -> Value {
         "code_verifier": VERIFIER})
 }
 
-fn hash_of(hex_value: &str) -> [u8; 32] {
-    foxden_crypto::sha256(&hex::decode(hex_value).unwrap())
+/// The claims of a JWT (read, not verified: `openid.rs` verifies as the tokenserver does).
+pub fn jwt_claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("a JWT");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&raw).unwrap()
+}
+
+/// The 32 bytes behind a token as a client got it: 64 hex, or a JWT's `jti`.
+pub fn token_bytes(token: &str) -> Vec<u8> {
+    match token.contains('.') {
+        true => hex::decode(jwt_claims(token)["jti"].as_str().unwrap()).unwrap(),
+        false => hex::decode(token).unwrap(),
+    }
+}
+
+/// The stored row's key of a token (SHA-256 of its 32 bytes).
+fn hash_of(token: &str) -> [u8; 32] {
+    foxden_crypto::sha256(&token_bytes(token))
 }
 
 async fn refresh(app: &TestApp, client_id: &str, refresh_token: &str, scope: Option<&str>) -> Resp {
@@ -51,8 +69,17 @@ async fn code_exchange_gives_tokens_and_the_keys_bundle_once() {
     assert_eq!(r.str("keys_jwe"), JWE);
     assert_eq!(r.body["expires_in"], 365 * 60);
     assert!((r.body["auth_at"].as_i64().unwrap() - now_ms() / 1000).abs() < 60);
+    // Firefox's clients get JWT access tokens (what the tokenserver verifies).
     let access = r.str("access_token");
-    assert_eq!(access.len(), 64);
+    let claims = jwt_claims(&access);
+    assert_eq!(claims["client_id"], FIREFOX);
+    assert_eq!(claims["scope"], scope);
+    assert_eq!(claims["sub"], c.uid);
+    assert!(claims["fxa-generation"].as_i64().unwrap() > 0);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        365 * 60
+    );
     let row = app
         .db
         .oauth_token(&hash_of(&access))
@@ -303,9 +330,16 @@ async fn fxa_credentials_grant_with_the_session() {
     not_granting["client_id"] = json!(rp);
     not_granting["scope"] = json!("profile");
     credentials(&c, &not_granting).await.err(400, 107);
+    // openid: an id_token for this client, bound to the access token (at_hash).
     let mut openid = body.clone();
     openid["scope"] = json!("openid");
-    credentials(&c, &openid).await.err(503, 202);
+    let r = credentials(&c, &openid).await.ok();
+    let id_token = jwt_claims(&r.str("id_token"));
+    assert_eq!(id_token["aud"], FIREFOX);
+    assert_eq!(id_token["sub"], c.uid);
+    let at_hash = &foxden_crypto::sha256(r.str("access_token").as_bytes())[..16];
+    let at_hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(at_hash);
+    assert_eq!(id_token["at_hash"], at_hash);
 }
 
 #[tokio::test]

@@ -304,6 +304,9 @@ async fn every_served_route_of_the_swagger_is_in_the_document() {
         ("/v1/session/status", "get"),
         ("/v1/password/forgot/send_code", "post"),
         ("/.well-known/browserid", "get"),
+        ("/v1/jwks", "get"),
+        ("/.well-known/fxa-client-configuration", "get"),
+        ("/.well-known/openid-configuration", "get"),
     ] {
         assert!(doc["paths"][path].get(method).is_some(), "{method} {path}");
     }

@@ -108,11 +108,27 @@ async fn account_profile_answers_per_scope() {
     assert!(changed_at > 0);
 
     let profile = access_token(&c, "profile").await;
+    assert_eq!(
+        profile.split('.').count(),
+        3,
+        "Firefox gets JWT access tokens"
+    );
     let r = get(&app, "/v1/account/profile", &profile).await.ok();
     assert_eq!(
         r.body, all.body,
         "the profile scope sees what the session sees"
     );
+    let opaque = stored_token(&app, &c, "profile", now_ms() + 60_000).await;
+    let r = get(&app, "/v1/account/profile", &opaque).await.ok();
+    assert_eq!(r.body, all.body, "an opaque token is verified the same way");
+    // A JWT with a broken signature is no token (a character inside the signature changed).
+    let mut forged: Vec<char> = profile.chars().collect();
+    let at = forged.len() - 10;
+    forged[at] = if forged[at] == 'A' { 'B' } else { 'A' };
+    let forged: String = forged.into_iter().collect();
+    get(&app, "/v1/account/profile", &forged)
+        .await
+        .err(401, 110);
     let email_only = access_token(&c, "profile:email").await;
     let r = get(&app, "/v1/account/profile", &email_only).await.ok();
     assert_eq!(keys(&r), ["email", "metricsEnabled", "profileChangedAt"]);
@@ -216,13 +232,7 @@ async fn profile_parts_follow_the_scopes_and_the_etag() {
     let r = get(&app, "/profile/v1/profile", &uid_only).await.ok();
     assert_eq!(r.body, json!({"uid": c.uid}));
     // openid adds `sub` (the uid).
-    let openid = stored_token(
-        &app,
-        &c,
-        "openid profile:uid profile:email",
-        now_ms() + 60_000,
-    )
-    .await;
+    let openid = access_token(&c, "openid profile:uid profile:email").await;
     let r = get(&app, "/profile/v1/profile", &openid).await.ok();
     assert_eq!(
         r.body,
@@ -450,6 +460,11 @@ async fn the_default_avatar_is_served_under_a_configured_prefix() {
         ..Options::default()
     })
     .await;
+    let config = app.get("/.well-known/fxa-client-configuration").await.ok();
+    assert_eq!(
+        config.str("profile_server_base_url"),
+        format!("{}/accounts/profile", app.base)
+    );
     let c = signed_in(&app, "avatar@example.com").await;
     let token = access_token(&c, "profile:avatar").await;
     get(&app, "/profile/v1/avatar", &token).await.err(404, 999);
