@@ -339,6 +339,23 @@ fn parse_domains(list: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// The first path segments of foxden's own routes outside the profile server (the
+/// API, discovery, Dockerflow, and the content pages its mails link to).
+const RESERVED_ROOT_SEGMENTS: &[&str] = &[
+    "v1",
+    ".well-known",
+    "openapi.json",
+    "__heartbeat__",
+    "__lbheartbeat__",
+    "__version__",
+    "verify_email",
+    "complete_signin",
+    "report_signin",
+    "complete_reset_password",
+    "settings",
+    "connect_another_device",
+];
+
 /// A path of one or more `/segment`s (letters, digits, `-`, `_`, `.`), without a
 /// trailing `/`, that is not one of the auth server's own paths.
 fn profile_prefix(value: &str) -> Result<String, String> {
@@ -351,11 +368,12 @@ fn profile_prefix(value: &str) -> Result<String, String> {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
         });
-    let taken = ["v1", ".well-known", "openapi.json"].contains(&segments[0]);
+    let taken = RESERVED_ROOT_SEGMENTS.contains(&segments[0]);
     if !valid || taken {
         return Err(format!(
-            "FOXDEN_PROFILE_SERVER_PREFIX must be a path such as /profile (not under /v1 or \
-             /.well-known), got {value:?}"
+            "FOXDEN_PROFILE_SERVER_PREFIX must be a path such as /profile, not under one \
+             of foxden's own paths ({}), got {value:?}",
+            RESERVED_ROOT_SEGMENTS.join(", ")
         ));
     }
     Ok(value.to_string())

@@ -60,6 +60,8 @@ fn profile_server_prefix_is_a_path_of_its_own() {
         "/v1",
         "/v1/profile",
         "/.well-known",
+        "/settings",
+        "/verify_email/x",
         "/a//b",
         "/../x",
         "/a b",
