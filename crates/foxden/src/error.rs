@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 mod oauth;
+mod oauth_server;
 pub use oauth::OAuthError;
+pub use oauth_server::{OAuthServerError, OAuthServerResult, OAUTH_INFO_URL};
 
 /// The underlying failure of a storage or mail error.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -360,19 +362,23 @@ impl From<foxden_db::DbError> for ApiError {
     }
 }
 
+/// FxA's error body `{code, errno, error, message, info, …extras}` with its status.
+fn render(answer: Answer, info: &str) -> Response {
+    let mut body = Map::new();
+    body.insert("code".into(), json!(answer.status.as_u16()));
+    body.insert("errno".into(), json!(answer.errno));
+    body.insert("error".into(), json!(answer.error));
+    body.insert("message".into(), json!(answer.message));
+    body.insert("info".into(), json!(info));
+    for (field, value) in answer.extras {
+        body.insert(field.into(), value);
+    }
+    (answer.status, axum::Json(Value::Object(body))).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let answer = self.answer();
-        let mut body = Map::new();
-        body.insert("code".into(), json!(answer.status.as_u16()));
-        body.insert("errno".into(), json!(answer.errno));
-        body.insert("error".into(), json!(answer.error));
-        body.insert("message".into(), json!(answer.message));
-        body.insert("info".into(), json!(INFO_URL));
-        for (field, value) in answer.extras {
-            body.insert(field.into(), value);
-        }
-        let mut response = (answer.status, axum::Json(Value::Object(body))).into_response();
+        let mut response = render(self.answer(), INFO_URL);
         if let ApiError::ServerBusy { retry_after }
         | ApiError::TooManyRequests { retry_after, .. } = self
         {

@@ -16,6 +16,7 @@ pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
 pub(crate) mod oauth;
+pub(crate) mod oauth_server;
 pub(crate) mod oauth_token;
 mod openid;
 pub mod ops;
@@ -127,5 +128,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(security::routes())
         .merge(oauth::routes())
         .merge(oauth_token::routes())
+        .merge(oauth_server::routes())
         .merge(openid::routes())
 }

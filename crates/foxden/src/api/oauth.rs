@@ -63,13 +63,19 @@ async fn client_info(
         keys: vec!["client_id".into()],
     })?;
     let client = clients::known_client(&state.db, &id).await?;
-    Ok(Json(ClientInfo {
-        id: hex::encode(client.id),
-        image_uri: Some(client.image_uri).filter(|u| !u.is_empty()),
-        name: client.name,
-        redirect_uri: client.redirect_uri,
-        trusted: client.trusted,
-    }))
+    Ok(Json(ClientInfo::of(client)))
+}
+
+impl ClientInfo {
+    pub(crate) fn of(client: foxden_db::ops::OAuthClient) -> Self {
+        ClientInfo {
+            id: hex::encode(client.id),
+            image_uri: Some(client.image_uri).filter(|u| !u.is_empty()),
+            name: client.name,
+            redirect_uri: client.redirect_uri,
+            trusted: client.trusted,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -23,6 +23,7 @@ mod matrix;
 mod oauth;
 mod oauth_at_rest;
 mod oauth_postgres;
+mod oauth_server;
 mod oauth_token;
 mod openapi;
 mod openid;
