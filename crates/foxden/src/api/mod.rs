@@ -17,6 +17,7 @@ pub(crate) mod emails;
 mod misc;
 pub(crate) mod oauth;
 pub(crate) mod oauth_server;
+mod oauth_server_assertion;
 pub(crate) mod oauth_token;
 mod openid;
 pub mod ops;
@@ -129,5 +130,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(oauth::routes())
         .merge(oauth_token::routes())
         .merge(oauth_server::routes())
+        .merge(oauth_server_assertion::routes())
         .merge(openid::routes())
 }

@@ -154,7 +154,7 @@ pub(crate) struct ServerTokenBody {
     #[schema(value_type = Option<String>)]
     scope: Option<ScopeSet>,
     access_type: Option<AccessType>,
-    /// BrowserID assertion (`fxa-credentials`); not verified by foxden yet.
+    /// BrowserID assertion (`fxa-credentials`).
     assertion: Option<Bounded<10240>>,
 }
 
@@ -168,12 +168,15 @@ async fn token(
     UserAgent(user_agent): UserAgent,
     OAuthJson(body): OAuthJson<ServerTokenBody>,
 ) -> OAuthServerResult<Json<TokenResponse>> {
-    // `fxa-credentials` here is granted on a BrowserID assertion, which foxden
-    // does not verify yet (the auth-server flavour grants it on the session).
+    // `fxa-credentials` here is granted on a BrowserID assertion (the auth-server
+    // flavour grants it on the session).
     let credentials_grant = body.grant_type == Some(GrantType::FxaCredentials)
         || (body.grant_type.is_none() && body.code.is_none());
-    if body.assertion.is_some() || credentials_grant {
-        return Err(ApiError::FeatureNotEnabled.into());
+    if credentials_grant {
+        return credentials_token(&state, basic, body, user_agent).await;
+    }
+    if body.assertion.is_some() {
+        return Err(invalid_key("assertion"));
     }
     let inner = TokenBody {
         grant_type: body.grant_type,
@@ -192,6 +195,66 @@ async fn token(
     let (creds, request, ttl) = grant_request(inner, basic, None)?;
     let client = clients::authenticate(&state.db, &creds).await?;
     let done = token_grant::exchange(&state, client, request, ttl, user_agent).await?;
+    Ok(Json(done.into()))
+}
+
+fn invalid_key(key: &str) -> OAuthServerError {
+    ApiError::InvalidParameter {
+        origin: Source::Payload,
+        keys: vec![key.into()],
+    }
+    .into()
+}
+
+/// `fxa-credentials` on the body's `assertion`: a public client that may grant
+/// (`canGrant`), `scope` required, no code fields.
+async fn credentials_token(
+    state: &AppState,
+    basic: Option<ClientCredentials>,
+    body: ServerTokenBody,
+    user_agent: foxden_db::UserAgentInfo,
+) -> OAuthServerResult<Json<TokenResponse>> {
+    let forbidden = [
+        (
+            "client_secret",
+            body.client_secret.is_some() || basic.is_some(),
+        ),
+        ("code", body.code.is_some()),
+        ("code_verifier", body.code_verifier.is_some()),
+        ("redirect_uri", body.redirect_uri.is_some()),
+        ("refresh_token", body.refresh_token.is_some()),
+        ("ppid_seed", body.ppid_seed.is_some()),
+        ("resource", body.resource.is_some()),
+    ];
+    if let Some((key, _)) = forbidden.iter().find(|(_, there)| *there) {
+        return Err(invalid_key(key));
+    }
+    let missing = |param: &str| -> OAuthServerError {
+        ApiError::MissingParameter {
+            origin: Source::Payload,
+            param: param.into(),
+        }
+        .into()
+    };
+    let client_id = body.client_id.ok_or_else(|| missing("client_id"))?;
+    let bundle = body.assertion.ok_or_else(|| missing("assertion"))?;
+    let scope = body
+        .scope
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing("scope"))?;
+    let claims = crate::oauth::assertion::claims(state, &bundle.0, now_ms()).await?;
+    let creds = ClientCredentials {
+        client_id: client_id.0,
+        secret: None,
+    };
+    let client = clients::authenticate(&state.db, &creds).await?;
+    let request = token_grant::GrantRequest::AssertionCredentials {
+        claims: Box::new(claims),
+        scope,
+        offline: body.access_type == Some(AccessType::Offline),
+    };
+    let ttl = crate::oauth::tokens::ttl_secs(body.ttl.map(|t| t.0));
+    let done = token_grant::exchange(state, client, request, ttl, user_agent).await?;
     Ok(Json(done.into()))
 }
 

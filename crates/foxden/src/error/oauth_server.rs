@@ -24,6 +24,9 @@ pub enum OAuthServerError {
     /// A domain failure, numbered by [`OAuthServerError::answer`].
     #[error(transparent)]
     Domain(#[from] ApiError),
+    /// 104: a BrowserID assertion that does not verify (or vouches for no one now).
+    #[error("invalid assertion")]
+    InvalidAssertion,
     /// 115: an access token past its `expires_at` (ms).
     #[error("expired token")]
     ExpiredToken { expired_at: i64 },
@@ -50,6 +53,9 @@ impl OAuthServerError {
         let domain = match self {
             OAuthServerError::ExpiredToken { expired_at } => {
                 return Some(bad(115, "Expired token").with("expiredAt", json!(expired_at)))
+            }
+            OAuthServerError::InvalidAssertion => {
+                return Some(unauthorized_401(104, "Invalid assertion"))
             }
             OAuthServerError::Domain(domain) => domain,
         };
@@ -159,6 +165,7 @@ mod tests {
             (103, 400)
         );
         assert_eq!(errno(ApiError::UnverifiedSession), (104, 401));
+        assert_eq!(errno(OAuthServerError::InvalidAssertion), (104, 401));
         assert_eq!(errno(OAuthError::UnknownAuthorizationCode), (105, 400));
         assert_eq!(
             errno(OAuthError::ExpiredAuthorizationCode { expired_at: 1 }),

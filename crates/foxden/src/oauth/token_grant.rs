@@ -27,6 +27,12 @@ pub enum GrantRequest {
         scope: ScopeSet,
         offline: bool,
     },
+    /// `fxa-credentials` on a BrowserID assertion's claims (`/v1/token`).
+    AssertionCredentials {
+        claims: Box<grant::Claims>,
+        scope: ScopeSet,
+        offline: bool,
+    },
 }
 
 /// The token endpoint's answer before serialization.
@@ -67,10 +73,16 @@ pub async fn exchange(
             session,
             scope,
             offline,
-        } => (
-            credentials_grant(state, client, &session, scope, offline).await?,
-            None,
-        ),
+        } => {
+            let account = state.token_account(&session.core.uid).await?;
+            let claims = grant::claims(&account, &session)?;
+            (credentials_grant(client, claims, scope, offline)?, None)
+        }
+        GrantRequest::AssertionCredentials {
+            claims,
+            scope,
+            offline,
+        } => (credentials_grant(client, *claims, scope, offline)?, None),
     };
     let session_token = if grant.scope.has(scopes::SESSION_TOKEN) {
         Some(clone_session(state, &tx, &grant, user_agent, now).await?)
@@ -213,12 +225,11 @@ async fn refresh_grant(
     })
 }
 
-/// `fxa-credentials`: the session grants directly, for clients that may
+/// `fxa-credentials`: the session (or an assertion) grants directly, for clients that may
 /// (`canGrant`, else 107 `grant_type`) and are public (else 166).
-async fn credentials_grant(
-    state: &AppState,
+fn credentials_grant(
     client: OAuthClient,
-    session: &SessionToken,
+    claims: grant::Claims,
     scope: ScopeSet,
     offline: bool,
 ) -> ApiResult<Grant> {
@@ -231,8 +242,6 @@ async fn credentials_grant(
     if !client.public_client {
         return Err(OAuthError::NotPublicClient.into());
     }
-    let account = state.token_account(&session.core.uid).await?;
-    let claims = grant::claims(&account, session)?;
     grant::validate(&claims, &client, &scope, None)?;
     Ok(Grant {
         client,
@@ -244,7 +253,7 @@ async fn credentials_grant(
         offline,
         profile_changed_at: Some(claims.profile_changed_at),
         generation: Some(claims.generation),
-        session_token_id_hash: Some(claims.session_token_id_hash),
+        session_token_id_hash: claims.session_token_id_hash,
     })
 }
 

@@ -21,6 +21,7 @@ mod mail;
 mod mail_queue;
 mod matrix;
 mod oauth;
+mod oauth_assertion;
 mod oauth_at_rest;
 mod oauth_postgres;
 mod oauth_server;

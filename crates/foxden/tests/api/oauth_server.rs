@@ -106,10 +106,10 @@ async fn token_exchanges_a_code_and_verify_says_whose_it_is() {
     assert_eq!(v.body["scope"], json!(["profile"]));
     assert!(v.body["generation"].as_i64().unwrap() > 0);
     assert!(v.body.get("email").is_none());
-    // fxa-credentials needs a BrowserID assertion here, which is not built.
+    // fxa-credentials here takes a BrowserID assertion (oauth_assertion.rs), not this.
     let creds = json!({"client_id": FIREFOX, "grant_type": "fxa-credentials", "scope": "profile",
         "assertion": "a".repeat(60)});
-    app.post("/v1/token", &creds).await.err(503, 202);
+    app.post("/v1/token", &creds).await.err(401, 104);
 }
 
 #[tokio::test]
