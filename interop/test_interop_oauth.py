@@ -53,7 +53,7 @@ def verified_session():
 
 def test_confidential_client_code_token_verify_destroy():
     client, address, password, session = verified_session()
-    oauth = fxa.oauth.Client(CLIENT_ID, CLIENT_SECRET, server_url=FOXDEN_URL, cache=False)
+    oauth = fxa.oauth.Client(CLIENT_ID, CLIENT_SECRET, server_url=FOXDEN_URL, cache=None)
     with step("GET /v1/client/{id}"):
         info = oauth.get_client_metadata()
     assert info["id"] == CLIENT_ID and info["redirect_uri"] == "https://rp.example/cb", info
@@ -72,7 +72,7 @@ def test_confidential_client_code_token_verify_destroy():
         oauth.destroy_token(access)
     expect_error("POST /v1/verify after destroy", lambda: oauth.verify_token(access), 400, 108)
     expect_error("POST /v1/destroy again", lambda: oauth.destroy_token(access), 400, 108)
-    bad = fxa.oauth.Client(CLIENT_ID, "00" * 32, server_url=FOXDEN_URL, cache=False)
+    bad = fxa.oauth.Client(CLIENT_ID, "00" * 32, server_url=FOXDEN_URL, cache=None)
     code = oauth.authorize_code(session, scope="profile")
     expect_error("POST /v1/token with a wrong secret", lambda: bad.trade_code(code), 400, 102)
     client.destroy_account(address, password)
@@ -80,7 +80,7 @@ def test_confidential_client_code_token_verify_destroy():
 
 def test_firefox_pkce_gets_a_jwt_that_pyfxa_verifies_with_jwks():
     client, address, password, session = verified_session()
-    oauth = fxa.oauth.Client(FIREFOX, server_url=FOXDEN_URL, cache=False)
+    oauth = fxa.oauth.Client(FIREFOX, server_url=FOXDEN_URL, cache=None)
     with step("authorize_token: PKCE code, then POST /v1/token"):
         access = oauth.authorize_token(session, scope="profile")
     assert access.count(".") == 2, "Firefox's clients get JWT access tokens"

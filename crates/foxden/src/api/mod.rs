@@ -18,6 +18,7 @@ mod misc;
 pub(crate) mod oauth;
 pub(crate) mod oauth_server;
 mod oauth_server_assertion;
+mod oauth_server_token;
 pub(crate) mod oauth_token;
 mod openid;
 pub mod ops;
@@ -131,5 +132,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(oauth_token::routes())
         .merge(oauth_server::routes())
         .merge(oauth_server_assertion::routes())
+        .merge(oauth_server_token::routes())
         .merge(openid::routes())
 }
