@@ -56,19 +56,26 @@ pub async fn exchange(
     user_agent: UserAgentInfo,
 ) -> ApiResult<Exchanged> {
     let now = now_ms();
-    let tx = state.db.begin().await?;
-    let (grant, keys_jwe) = match request {
+    // The code and refresh grants read and take rows in the transaction; the
+    // credentials grants need none until the tokens are stored, so their JWTs are
+    // signed before it begins (a transaction holds SQLite's one writer).
+    let (tx, grant, keys_jwe) = match request {
         GrantRequest::AuthorizationCode {
             code,
             code_verifier,
-        } => code_grant(&tx, client, &code, code_verifier, now).await?,
+        } => {
+            let tx = state.db.begin().await?;
+            let (grant, keys_jwe) = code_grant(&tx, client, &code, code_verifier, now).await?;
+            (Some(tx), grant, keys_jwe)
+        }
         GrantRequest::RefreshToken {
             refresh_token,
             scope,
-        } => (
-            refresh_grant(&tx, client, &refresh_token, scope, now).await?,
-            None,
-        ),
+        } => {
+            let tx = state.db.begin().await?;
+            let grant = refresh_grant(&tx, client, &refresh_token, scope, now).await?;
+            (Some(tx), grant, None)
+        }
         GrantRequest::Credentials {
             session,
             scope,
@@ -76,20 +83,33 @@ pub async fn exchange(
         } => {
             let account = state.token_account(&session.core.uid).await?;
             let claims = grant::claims(&account, &session)?;
-            (credentials_grant(client, claims, scope, offline)?, None)
+            (
+                None,
+                credentials_grant(client, claims, scope, offline)?,
+                None,
+            )
         }
         GrantRequest::AssertionCredentials {
             claims,
             scope,
             offline,
-        } => (credentials_grant(client, *claims, scope, offline)?, None),
+        } => (
+            None,
+            credentials_grant(client, *claims, scope, offline)?,
+            None,
+        ),
+    };
+    let prepared = tokens::prepare(&state.openid_keys, &grant, ttl_secs, now)?;
+    let tx = match tx {
+        Some(tx) => tx,
+        None => state.db.begin().await?,
     };
     let session_token = if grant.scope.has(scopes::SESSION_TOKEN) {
         Some(clone_session(state, &tx, &grant, user_agent, now).await?)
     } else {
         None
     };
-    let issued = tokens::issue(&tx, &state.openid_keys, &grant, ttl_secs, now).await?;
+    let issued = tokens::store(&tx, prepared).await?;
     tx.commit().await?;
     Ok(Exchanged {
         issued,
