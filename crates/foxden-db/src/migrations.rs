@@ -212,6 +212,12 @@ CREATE INDEX oauth_tokens_uid ON oauth_tokens (uid);
 CREATE INDEX oauth_tokens_expires_at ON oauth_tokens (expires_at)
 ",
     },
+    Migration {
+        version: 7,
+        name: "display names",
+        // The profile server's one stored field: NULL until a client sets it.
+        sql: "ALTER TABLE accounts ADD COLUMN display_name TEXT",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

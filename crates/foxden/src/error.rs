@@ -12,8 +12,10 @@ use serde_json::{json, Map, Value};
 
 mod oauth;
 mod oauth_server;
+mod profile;
 pub use oauth::OAuthError;
 pub use oauth_server::{OAuthServerError, OAuthServerResult, OAUTH_INFO_URL};
+pub use profile::ProfileError;
 
 /// The underlying failure of a storage or mail error.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -123,6 +125,9 @@ pub enum ApiError {
     /// The OAuth routes' errors (errnos 162–175), answered by their own table.
     #[error(transparent)]
     OAuth(#[from] OAuthError),
+    /// The profile server's errors (its own errnos, 100 and 101), by their own table.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
 }
 
 /// What one error answers: FxA's errno, the HTTP status and its `error` text, the
@@ -319,6 +324,7 @@ impl ApiError {
                 "Unspecified error",
             ),
             OAuth(error) => error.answer(),
+            Profile(error) => error.answer(),
         }
     }
 
@@ -363,13 +369,15 @@ impl From<foxden_db::DbError> for ApiError {
 }
 
 /// FxA's error body `{code, errno, error, message, info, …extras}` with its status.
-fn render(answer: Answer, info: &str) -> Response {
+fn render(answer: Answer, info: Option<&str>) -> Response {
     let mut body = Map::new();
     body.insert("code".into(), json!(answer.status.as_u16()));
     body.insert("errno".into(), json!(answer.errno));
     body.insert("error".into(), json!(answer.error));
     body.insert("message".into(), json!(answer.message));
-    body.insert("info".into(), json!(info));
+    if let Some(info) = info {
+        body.insert("info".into(), json!(info));
+    }
     for (field, value) in answer.extras {
         body.insert(field.into(), value);
     }
@@ -378,7 +386,9 @@ fn render(answer: Answer, info: &str) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = render(self.answer(), INFO_URL);
+        // The profile server's bodies have no `info` (Mozilla's leaves it undefined).
+        let info = (!matches!(self, ApiError::Profile(_))).then_some(INFO_URL);
+        let mut response = render(self.answer(), info);
         if let ApiError::ServerBusy { retry_after }
         | ApiError::TooManyRequests { retry_after, .. } = self
         {

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes.root)
         .merge(document)
         .merge(crate::pages::routes(&state.settings))
+        .nest(&state.settings.profile_server_prefix, crate::profile::routes())
         .route("/", axum::routing::get(root))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod openapi;
 pub mod openid;
 pub mod pages;
+pub mod profile;
 pub mod prune;
 pub mod relative_time;
 pub mod serve;

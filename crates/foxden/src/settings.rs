@@ -35,6 +35,8 @@ pub struct Settings {
     /// The wait after a mail's first failed hand-off (ms); doubles with each failure.
     pub mail_retry_ms: i64,
     pub content_url: url::Url,
+    /// Where the profile server is mounted (`/profile`: its API is `/profile/v1/…`).
+    pub profile_server_prefix: String,
     pub log_format: LogFormat,
     pub hawk_skew_secs: i64,
     pub max_body_bytes: usize,
@@ -143,6 +145,10 @@ impl Settings {
             .text("content_url")?
             .unwrap_or_else(|| public_url.to_string());
         let content_url = parse_url("FOXDEN_CONTENT_URL", &content_url)?;
+        let profile_server_prefix = profile_prefix(
+            &src.text("profile_server_prefix")?
+                .unwrap_or_else(|| "/profile".into()),
+        )?;
         let log_format = match src.choice("log_format", &["pretty", "json"])? {
             Some("json") => LogFormat::Json,
             _ => LogFormat::Pretty,
@@ -197,7 +203,8 @@ impl Settings {
                 ))
             }
         };
-        let discovery = discovery::Discovery::from_sources(src, &public_url)?;
+        let discovery =
+            discovery::Discovery::from_sources(src, &public_url, &profile_server_prefix)?;
         let settings = Settings {
             listen,
             public_url,
@@ -206,6 +213,7 @@ impl Settings {
             smtp_url: smtp_url.map(Secret::new),
             mail_from,
             content_url,
+            profile_server_prefix,
             log_format,
             hawk_skew_secs: src.number("hawk_skew_secs")?.unwrap_or(TWENTY_YEARS_SECS),
             max_body_bytes: src
@@ -329,6 +337,46 @@ fn parse_domains(list: &str) -> Result<Vec<String>, String> {
             })
         })
         .collect()
+}
+
+/// The first path segments of foxden's own routes outside the profile server (the
+/// API, discovery, Dockerflow, and the content pages its mails link to).
+const RESERVED_ROOT_SEGMENTS: &[&str] = &[
+    "v1",
+    ".well-known",
+    "openapi.json",
+    "__heartbeat__",
+    "__lbheartbeat__",
+    "__version__",
+    "verify_email",
+    "complete_signin",
+    "report_signin",
+    "complete_reset_password",
+    "settings",
+    "connect_another_device",
+];
+
+/// A path of one or more `/segment`s (letters, digits, `-`, `_`, `.`), without a
+/// trailing `/`, that is not one of the auth server's own paths.
+fn profile_prefix(value: &str) -> Result<String, String> {
+    let segments: Vec<&str> = value.strip_prefix('/').unwrap_or("").split('/').collect();
+    let valid = value.starts_with('/')
+        && segments.iter().all(|seg| {
+            !seg.is_empty()
+                && !matches!(*seg, "." | "..")
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    let taken = RESERVED_ROOT_SEGMENTS.contains(&segments[0]);
+    if !valid || taken {
+        return Err(format!(
+            "FOXDEN_PROFILE_SERVER_PREFIX must be a path such as /profile, not under one \
+             of foxden's own paths ({}), got {value:?}",
+            RESERVED_ROOT_SEGMENTS.join(", ")
+        ));
+    }
+    Ok(value.to_string())
 }
 
 fn parse_url(key: &str, value: &str) -> Result<url::Url, String> {

@@ -12,6 +12,7 @@ mod housekeeping;
 mod mail_queue;
 mod oauth;
 pub mod planned;
+mod profiles;
 mod rate_limits;
 pub(crate) mod rows;
 mod security;
@@ -25,6 +26,7 @@ pub use mail_queue::{MailQueue, QueueDepth, QueuedMail};
 pub use oauth::{
     ClientId, OAuthClient, OAuthClients, OAuthCode, OAuthGrants, OAuthToken, OAuthTokenKind,
 };
+pub use profiles::Profiles;
 pub use rate_limits::RateLimits;
 pub use security::SecurityEvents;
 pub use sessions::Sessions;

@@ -15,6 +15,7 @@ mod mail_queue;
 mod oauth;
 mod password;
 mod pg_session_cache;
+mod profiles;
 mod rate_limits;
 mod reset;
 mod security;
@@ -132,6 +133,8 @@ contract_cases! {
     oauth::delete_oauth_of_takes_only_that_account,
     oauth::deleting_oauth_client_or_account_removes_its_grants,
     oauth::prune_expired_oauth_access_tokens_and_codes,
+    profiles::display_name_round_trip_bumps_profile_changed_at,
+    profiles::display_name_of_a_missing_account,
     transactions::dropped_transaction_writes_nothing,
     transactions::composed_operations_commit_together,
     transactions::failed_statement_blocks_the_commit,

@@ -10,6 +10,7 @@
 //! entry in the OpenAPI document ([`crate::openapi`]).
 
 pub(crate) mod account;
+mod account_profile;
 pub(crate) mod account_status;
 pub mod browserid;
 pub(crate) mod discovery;
@@ -120,6 +121,7 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::routes())
         .merge(account_status::routes())
+        .merge(account_profile::routes())
         .merge(session::routes())
         .merge(emails::routes())
         .merge(misc::routes())

@@ -129,7 +129,7 @@ impl OAuthServerError {
 impl IntoResponse for OAuthServerError {
     fn into_response(self) -> Response {
         match (self.answer(), self) {
-            (Some(answer), _) => render(answer, OAUTH_INFO_URL),
+            (Some(answer), _) => render(answer, Some(OAUTH_INFO_URL)),
             (None, OAuthServerError::Domain(domain)) => domain.into_response(),
             (None, _) => ApiError::Unexpected.into_response(),
         }

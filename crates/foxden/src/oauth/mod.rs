@@ -3,6 +3,7 @@
 //! Handlers are in [`crate::api::oauth`]; storage in `foxden_db::ops::{OAuthClients,
 //! OAuthGrants}`; errors in [`crate::error::OAuthError`].
 
+pub mod access;
 pub mod assertion;
 pub mod authorize;
 pub mod clients;

@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod password;
 pub mod password_change;
 pub mod password_forgot;
+pub mod profile;
 pub mod security;
 pub mod short_code;
 pub mod signin;

@@ -47,7 +47,13 @@ fn base_url(name: &str, value: &str, strip: &str, websocket: bool) -> Result<Str
 }
 
 impl Discovery {
-    pub(super) fn from_sources(src: &Sources<'_>, public_url: &url::Url) -> Result<Self, String> {
+    /// `profile_prefix`: where foxden serves the profile server (the default of
+    /// `profile_server_url` is the public URL + it).
+    pub(super) fn from_sources(
+        src: &Sources<'_>,
+        public_url: &url::Url,
+        profile_prefix: &str,
+    ) -> Result<Self, String> {
         let public = public_url.as_str().trim_end_matches('/').to_string();
         let read = |name: &'static str, default: &str, strip: &str| -> Result<String, String> {
             let value = src
@@ -66,7 +72,11 @@ impl Discovery {
             openid_issuer: read("openid_issuer", &public, "")?,
             auth_server_url: read("auth_server_url", &public, "/v1")?,
             oauth_server_url: read("oauth_server_url", &public, "/v1")?,
-            profile_server_url: read("profile_server_url", &format!("{public}/profile"), "/v1")?,
+            profile_server_url: read(
+                "profile_server_url",
+                &format!("{public}{profile_prefix}"),
+                "/v1",
+            )?,
             pairing_server_url: optional("pairing_server_url", "", true)?,
             sync_tokenserver_url: optional("sync_tokenserver_url", "/1.0/sync/1.5", false)?,
         })

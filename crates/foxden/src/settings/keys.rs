@@ -89,6 +89,12 @@ pub static KEYS: &[Key] = &[
         show: |s| quoted(&s.content_url),
     },
     Key {
+        name: "profile_server_prefix",
+        default: "`/profile`",
+        meaning: "where foxden serves the profile server: `<prefix>/v1/profile`, `<prefix>/v1/display_name`, …, the default avatar at `<prefix>/a/<id>`",
+        show: |s| quoted(&s.profile_server_prefix),
+    },
+    Key {
         name: "log_format",
         default: "`pretty`",
         meaning: "or `json`; `RUST_LOG` filters",
@@ -239,8 +245,8 @@ pub static KEYS: &[Key] = &[
     },
     Key {
         name: "profile_server_url",
-        default: "`<public URL>/profile`",
-        meaning: "`profile_server_base_url` of the client configuration (foxden serves the profile server under `/profile`); `userinfo_endpoint` is this + `/v1/profile`",
+        default: "`<public URL><profile server prefix>`",
+        meaning: "`profile_server_base_url` of the client configuration (foxden serves the profile server under `FOXDEN_PROFILE_SERVER_PREFIX`); `userinfo_endpoint` is this + `/v1/profile`",
         show: |s| quoted(&s.discovery.profile_server_url),
     },
     Key {

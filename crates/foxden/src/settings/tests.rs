@@ -42,6 +42,39 @@ fn defaults() {
 }
 
 #[test]
+fn profile_server_prefix_is_a_path_of_its_own() {
+    assert_eq!(load(&[], "").unwrap().profile_server_prefix, "/profile");
+    let set = |v: &str| load(&[("FOXDEN_PROFILE_SERVER_PREFIX", v)], "");
+    let moved = set("/accounts/profile").unwrap();
+    assert_eq!(moved.profile_server_prefix, "/accounts/profile");
+    // The client configuration's profile_server_base_url follows it.
+    assert_eq!(
+        moved.discovery.profile_server_url,
+        "http://127.0.0.1:9000/accounts/profile"
+    );
+    for bad in [
+        "",
+        "/",
+        "profile",
+        "/profile/",
+        "/v1",
+        "/v1/profile",
+        "/.well-known",
+        "/settings",
+        "/verify_email/x",
+        "/a//b",
+        "/../x",
+        "/a b",
+    ] {
+        let err = set(bad).err().unwrap_or_default();
+        assert!(
+            err.contains("FOXDEN_PROFILE_SERVER_PREFIX"),
+            "{bad:?}: {err}"
+        );
+    }
+}
+
+#[test]
 fn trusted_proxies_are_ips_or_cidrs() {
     let s = load(
         &[(

@@ -14,7 +14,7 @@ use crate::helpers::{spawn_with, Mail, Options, TestApp};
 
 /// Every BLOB value in every table of a consistent copy of the SQLite database,
 /// and the copy's bytes.
-fn copy_of_database(app: &TestApp) -> (Vec<u8>, Vec<Vec<u8>>) {
+pub fn copy_of_database(app: &TestApp) -> (Vec<u8>, Vec<Vec<u8>>) {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("stolen.db");
     let live = rusqlite::Connection::open(app.data_dir.join("foxden.db")).unwrap();

@@ -47,6 +47,8 @@ pub struct Options {
     pub mail_retry_ms: i64,
     /// The discovery URLs (`FOXDEN_OPENID_ISSUER`, `…_SERVER_URL`s); unset → from the public URL.
     pub discovery: Option<foxden::settings::discovery::Discovery>,
+    /// `FOXDEN_PROFILE_SERVER_PREFIX`.
+    pub profile_server_prefix: &'static str,
 }
 
 impl Options {
@@ -80,6 +82,7 @@ impl Default for Options {
             max_connections: None,
             mail_retry_ms: 30_000,
             discovery: None,
+            profile_server_prefix: "/profile",
         }
     }
 }
@@ -132,7 +135,12 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     let public_url = url::Url::parse(&format!("http://{addr}/")).unwrap();
     let defaults = Settings::for_tests(addr, &data_dir);
     let settings = Settings {
-        discovery: opts.discovery.unwrap_or_else(|| defaults.discovery.clone()),
+        discovery: opts
+            .discovery
+            .unwrap_or_else(|| foxden::settings::discovery::Discovery {
+                profile_server_url: format!("http://{addr}{}", opts.profile_server_prefix),
+                ..defaults.discovery.clone()
+            }),
         public_url: public_url.clone(),
         database_url: opts
             .database_url
@@ -162,6 +170,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         idle_timeout_ms: opts.idle_timeout_ms,
         max_connections: opts.max_connections,
         mail_retry_ms: opts.mail_retry_ms,
+        profile_server_prefix: opts.profile_server_prefix.into(),
         ..defaults
     };
     let app = foxden::Application::build_on(settings, listener)

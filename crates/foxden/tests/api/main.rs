@@ -31,6 +31,7 @@ mod openid;
 mod options;
 mod pages;
 mod postgres;
+mod profile;
 mod reset;
 mod security;
 mod session;

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::at_rest::copy_of_database;
 use crate::helpers::spawn_app;
 use crate::oauth::*;
 use crate::oauth_token::{token, token_bytes};
@@ -19,12 +20,7 @@ async fn oauth_secrets_are_not_in_a_copy_of_the_database() {
     let (access, refresh) = (r.str("access_token"), r.str("refresh_token"));
     let pending = firefox_code(&c, "profile").await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("stolen.db");
-    let live = rusqlite::Connection::open(app.data_dir.join("foxden.db")).unwrap();
-    live.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
-        .unwrap();
-    let bytes = std::fs::read(&copy).unwrap();
+    let (bytes, all_blobs) = copy_of_database(&app);
     for value in [&secret, &access, &refresh, &pending] {
         let raw = token_bytes(value);
         assert!(
@@ -38,18 +34,8 @@ async fn oauth_secrets_are_not_in_a_copy_of_the_database() {
             "hex secret in the copy"
         );
     }
-    // Every 32-byte value of the OAuth tables, tried as what it might be.
-    let stolen = rusqlite::Connection::open(&copy).unwrap();
-    let mut blobs: Vec<Vec<u8>> = Vec::new();
-    for sql in [
-        "SELECT token_hash FROM oauth_tokens",
-        "SELECT code_hash FROM oauth_codes",
-        "SELECT hashed_secret FROM oauth_clients WHERE hashed_secret IS NOT NULL",
-    ] {
-        let mut stmt = stolen.prepare(sql).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap();
-        blobs.extend(rows.map(Result::unwrap));
-    }
+    // Every 32-byte value of the copy, tried as what it might be.
+    let blobs: Vec<Vec<u8>> = all_blobs.into_iter().filter(|b| b.len() == 32).collect();
     assert!(blobs.len() >= 4, "{}", blobs.len());
     for blob in blobs {
         let guess = hex::encode(&blob);
