@@ -132,6 +132,21 @@ else
     SMTP_ENV=()
 fi
 
+# --- an OAuth client for test_interop_oauth.py, registered as an operator does ----------
+CLIENT_OUT="$(
+    cd "$WORK"
+    env -u FOXDEN_DATABASE_URL -u FOXDEN_CONFIG FOXDEN_DATA_DIR="$DATA" \
+        "$BIN" client add --name "Interop RP" --redirect-uri https://rp.example/cb --trusted
+)"
+OAUTH_CLIENT_ID="$(sed -n 's/^client_id: *//p' <<<"$CLIENT_OUT")"
+OAUTH_CLIENT_SECRET="$(sed -n 's/^client_secret: *//p' <<<"$CLIENT_OUT")"
+if [[ -z "$OAUTH_CLIENT_ID" || -z "$OAUTH_CLIENT_SECRET" ]]; then
+    echo "run.sh: foxden client add printed no client_id/client_secret:" >&2
+    echo "$CLIENT_OUT" >&2
+    exit 1
+fi
+log "registered OAuth client $OAUTH_CLIENT_ID"
+
 # --- foxden ----------------------------------------------------------------------------
 log "starting $BIN serve on 127.0.0.1:$HTTP_PORT (data dir $DATA)"
 (
@@ -178,7 +193,8 @@ for ver in "${VERSIONS[@]}"; do
     if (
         cd "$HERE"
         FOXDEN_URL="http://127.0.0.1:$HTTP_PORT/v1" FOXDEN_MAIL_DIR="$MAIL" \
-            "${VENV[$ver]}/bin/python" -m pytest "$HERE/test_interop.py" \
+            FOXDEN_OAUTH_CLIENT_ID="$OAUTH_CLIENT_ID" FOXDEN_OAUTH_CLIENT_SECRET="$OAUTH_CLIENT_SECRET" \
+            "${VENV[$ver]}/bin/python" -m pytest "$HERE/test_interop.py" "$HERE/test_interop_oauth.py" \
             -p no:cacheprovider -v -rfEs --tb=short \
             --junitxml="$WORK/junit-$ver.xml" \
             ${EXTRA_PYTEST[@]+"${EXTRA_PYTEST[@]}"}

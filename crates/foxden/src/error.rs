@@ -11,8 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 mod oauth;
+mod oauth_server;
 mod profile;
 pub use oauth::OAuthError;
+pub use oauth_server::{OAuthServerError, OAuthServerResult, OAUTH_INFO_URL};
 pub use profile::ProfileError;
 
 /// The underlying failure of a storage or mail error.
@@ -366,22 +368,27 @@ impl From<foxden_db::DbError> for ApiError {
     }
 }
 
+/// FxA's error body `{code, errno, error, message, info, …extras}` with its status.
+fn render(answer: Answer, info: Option<&str>) -> Response {
+    let mut body = Map::new();
+    body.insert("code".into(), json!(answer.status.as_u16()));
+    body.insert("errno".into(), json!(answer.errno));
+    body.insert("error".into(), json!(answer.error));
+    body.insert("message".into(), json!(answer.message));
+    if let Some(info) = info {
+        body.insert("info".into(), json!(info));
+    }
+    for (field, value) in answer.extras {
+        body.insert(field.into(), value);
+    }
+    (answer.status, axum::Json(Value::Object(body))).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let answer = self.answer();
-        let mut body = Map::new();
-        body.insert("code".into(), json!(answer.status.as_u16()));
-        body.insert("errno".into(), json!(answer.errno));
-        body.insert("error".into(), json!(answer.error));
-        body.insert("message".into(), json!(answer.message));
         // The profile server's bodies have no `info` (Mozilla's leaves it undefined).
-        if !matches!(self, ApiError::Profile(_)) {
-            body.insert("info".into(), json!(INFO_URL));
-        }
-        for (field, value) in answer.extras {
-            body.insert(field.into(), value);
-        }
-        let mut response = (answer.status, axum::Json(Value::Object(body))).into_response();
+        let info = (!matches!(self, ApiError::Profile(_))).then_some(INFO_URL);
+        let mut response = render(self.answer(), info);
         if let ApiError::ServerBusy { retry_after }
         | ApiError::TooManyRequests { retry_after, .. } = self
         {

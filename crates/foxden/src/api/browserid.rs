@@ -213,7 +213,7 @@ fn missing(param: &str) -> ApiError {
 }
 
 /// `host[:port]` of the public URL (Node's `url.host`, FxA's `config.domain`).
-fn domain(url: &url::Url) -> String {
+pub(crate) fn domain(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or("localhost");
     match url.port() {
         Some(port) => format!("{host}:{port}"),

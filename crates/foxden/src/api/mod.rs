@@ -17,6 +17,9 @@ pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
 pub(crate) mod oauth;
+pub(crate) mod oauth_server;
+mod oauth_server_assertion;
+mod oauth_server_token;
 pub(crate) mod oauth_token;
 mod openid;
 pub mod ops;
@@ -129,5 +132,8 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(security::routes())
         .merge(oauth::routes())
         .merge(oauth_token::routes())
+        .merge(oauth_server::routes())
+        .merge(oauth_server_assertion::routes())
+        .merge(oauth_server_token::routes())
         .merge(openid::routes())
 }

@@ -63,13 +63,19 @@ async fn client_info(
         keys: vec!["client_id".into()],
     })?;
     let client = clients::known_client(&state.db, &id).await?;
-    Ok(Json(ClientInfo {
-        id: hex::encode(client.id),
-        image_uri: Some(client.image_uri).filter(|u| !u.is_empty()),
-        name: client.name,
-        redirect_uri: client.redirect_uri,
-        trusted: client.trusted,
-    }))
+    Ok(Json(ClientInfo::of(client)))
+}
+
+impl ClientInfo {
+    pub(crate) fn of(client: foxden_db::ops::OAuthClient) -> Self {
+        ClientInfo {
+            id: hex::encode(client.id),
+            image_uri: Some(client.image_uri).filter(|u| !u.is_empty()),
+            name: client.name,
+            redirect_uri: client.redirect_uri,
+            trusted: client.trusted,
+        }
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -237,7 +243,7 @@ pub(crate) struct ScopedKeyData {
 /// Per scope with keys: what the client derives that scope's key with.
 #[derive(Serialize, ToSchema)]
 #[serde(transparent)]
-pub(crate) struct ScopedKeyDataResponse(BTreeMap<String, ScopedKeyData>);
+pub(crate) struct ScopedKeyDataResponse(pub(crate) BTreeMap<String, ScopedKeyData>);
 
 #[utoipa::path(post, path = "/account/scoped-key-data", tag = "Oauth",
     request_body = ScopedKeyDataBody,
@@ -250,16 +256,15 @@ async fn scoped_key_data(
 ) -> ApiResult<Json<ScopedKeyDataResponse>> {
     let data =
         scoped_keys::scoped_key_data(&state, &auth.token, &body.client_id.0, &body.scope).await?;
-    let map = data
-        .into_iter()
-        .map(|d| {
-            let entry = ScopedKeyData {
-                identifier: d.scope.clone(),
-                key_rotation_secret: KEY_ROTATION_SECRET,
-                key_rotation_timestamp: d.key_rotation_timestamp,
-            };
-            (d.scope, entry)
-        })
-        .collect();
-    Ok(Json(ScopedKeyDataResponse(map)))
+    Ok(Json(ScopedKeyDataResponse::of(data)))
+}
+
+impl ScopedKeyData {
+    pub(crate) fn of(d: scoped_keys::ScopedKeyData) -> Self {
+        ScopedKeyData {
+            identifier: d.scope,
+            key_rotation_secret: KEY_ROTATION_SECRET,
+            key_rotation_timestamp: d.key_rotation_timestamp,
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::extract::ApiJson;
 use crate::oauth::clients::{self, ClientCredentials};
 use crate::oauth::params::{AccessType, GrantType, PkceVerifier, PpidSeed, Ttl};
 use crate::oauth::scopes::ScopeSet;
-use crate::oauth::token_grant::{self, GrantRequest};
+use crate::oauth::token_grant::{self, Exchanged, GrantRequest};
 use crate::oauth::tokens;
 use crate::state::AppState;
 use crate::user_agent::UserAgent;
@@ -71,22 +71,22 @@ impl FromRequestParts<AppState> for ClientAuthHeader {
 #[serde(deny_unknown_fields)]
 #[schema(as = OAuthTokenBody)]
 pub(crate) struct TokenBody {
-    grant_type: Option<GrantType>,
-    client_id: Option<Hex<8>>,
-    client_secret: Option<Hex<32>>,
-    code: Option<Hex<32>>,
+    pub(crate) grant_type: Option<GrantType>,
+    pub(crate) client_id: Option<Hex<8>>,
+    pub(crate) client_secret: Option<Hex<32>>,
+    pub(crate) code: Option<Hex<32>>,
     #[schema(value_type = Option<String>)]
-    code_verifier: Option<PkceVerifier>,
-    redirect_uri: Option<Bounded<2048>>,
+    pub(crate) code_verifier: Option<PkceVerifier>,
+    pub(crate) redirect_uri: Option<Bounded<2048>>,
     #[schema(value_type = Option<f64>)]
-    ttl: Option<Ttl>,
+    pub(crate) ttl: Option<Ttl>,
     #[schema(value_type = Option<u16>)]
-    ppid_seed: Option<PpidSeed>,
-    resource: Option<Bounded<2048>>,
-    refresh_token: Option<Hex<32>>,
+    pub(crate) ppid_seed: Option<PpidSeed>,
+    pub(crate) resource: Option<Bounded<2048>>,
+    pub(crate) refresh_token: Option<Hex<32>>,
     #[schema(value_type = Option<String>)]
-    scope: Option<ScopeSet>,
-    access_type: Option<AccessType>,
+    pub(crate) scope: Option<ScopeSet>,
+    pub(crate) access_type: Option<AccessType>,
 }
 
 /// The token endpoint's answer (§9.3); absent fields are left out.
@@ -110,6 +110,22 @@ pub(crate) struct TokenResponse {
     /// Always `bearer`.
     #[schema(value_type = String)]
     token_type: &'static str,
+}
+
+impl From<Exchanged> for TokenResponse {
+    fn from(done: Exchanged) -> Self {
+        TokenResponse {
+            access_token: done.issued.access_token,
+            auth_at: done.auth_at,
+            expires_in: done.issued.expires_in,
+            id_token: done.issued.id_token,
+            keys_jwe: done.keys_jwe,
+            refresh_token: done.issued.refresh_token,
+            scope: done.issued.scope.to_string(),
+            session_token: done.session_token,
+            token_type: "bearer",
+        }
+    }
 }
 
 fn invalid(keys: &[&str]) -> ApiError {
@@ -143,6 +159,26 @@ async fn token(
     UserAgent(user_agent): UserAgent,
     ApiJson(body): ApiJson<TokenBody>,
 ) -> ApiResult<Json<TokenResponse>> {
+    let (basic, session) = match header {
+        ClientAuthHeader::None => (None, None),
+        ClientAuthHeader::Basic(creds) => (Some(creds), None),
+        ClientAuthHeader::Session(session) => (None, Some(session)),
+    };
+    let (creds, request, ttl) = grant_request(body, basic, session)?;
+    let client = clients::authenticate(&state.db, &creds).await?;
+    let done = token_grant::exchange(&state, client, request, ttl, user_agent).await?;
+    Ok(Json(done.into()))
+}
+
+/// The client's credentials, the grant and the token lifetime (s) a token request
+/// asks for, after the checks of its fields (shared by `/oauth/token` and `/v1/token`).
+/// `basic`: HTTP Basic credentials (never with credentials in the body);
+/// `session`: the session of an `fxa-credentials` grant.
+pub(crate) fn grant_request(
+    body: TokenBody,
+    basic: Option<ClientCredentials>,
+    session: Option<Box<SessionToken>>,
+) -> ApiResult<(ClientCredentials, GrantRequest, i64)> {
     // Audiences other than the client are part of JWT access tokens, not built yet.
     if body.resource.is_some() {
         return Err(ApiError::FeatureNotEnabled);
@@ -152,11 +188,6 @@ async fn token(
     } else {
         GrantType::FxaCredentials
     });
-    let (basic, session) = match header {
-        ClientAuthHeader::None => (None, None),
-        ClientAuthHeader::Basic(creds) => (Some(creds), None),
-        ClientAuthHeader::Session(session) => (None, Some(session)),
-    };
     let creds = match basic {
         Some(_) if body.client_id.is_some() || body.client_secret.is_some() => {
             return Err(ApiError::InvalidParameter {
@@ -221,18 +252,5 @@ async fn token(
             }
         }
     };
-    let client = clients::authenticate(&state.db, &creds).await?;
-    let ttl = tokens::ttl_secs(body.ttl.map(|t| t.0));
-    let done = token_grant::exchange(&state, client, request, ttl, user_agent).await?;
-    Ok(Json(TokenResponse {
-        access_token: done.issued.access_token,
-        auth_at: done.auth_at,
-        expires_in: done.issued.expires_in,
-        id_token: done.issued.id_token,
-        keys_jwe: done.keys_jwe,
-        refresh_token: done.issued.refresh_token,
-        scope: done.issued.scope.to_string(),
-        session_token: done.session_token,
-        token_type: "bearer",
-    }))
+    Ok((creds, request, tokens::ttl_secs(body.ttl.map(|t| t.0))))
 }

@@ -64,6 +64,15 @@ pub async fn authorize(
 ) -> ApiResult<Authorized> {
     let account = state.token_account(&session.core.uid).await?;
     let claims = grant::claims(&account, session)?;
+    authorize_with(state, claims, req).await
+}
+
+/// A code for what `claims` vouch for (a session's, or a BrowserID assertion's).
+pub async fn authorize_with(
+    state: &AppState,
+    claims: grant::Claims,
+    req: AuthorizationRequest,
+) -> ApiResult<Authorized> {
     let client = known_client(&state.db, &req.client_id).await?;
     let redirect = redirect_uri(&client, req.redirect_uri)?;
     if req.scope.is_empty() {
@@ -92,7 +101,7 @@ pub async fn authorize(
         code_challenge: req.code_challenge,
         keys_jwe: req.keys_jwe,
         offline: req.offline,
-        session_token_id_hash: Some(claims.session_token_id_hash),
+        session_token_id_hash: claims.session_token_id_hash,
         created_at: crate::clock::now_ms(),
     };
     let code = hex::encode(code);

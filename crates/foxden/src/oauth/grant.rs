@@ -21,7 +21,8 @@ pub struct Claims {
     pub keys_changed_at: Millis,
     /// `fxa-generation`: the password's `verifierSetAt`, ms.
     pub generation: Millis,
-    pub session_token_id_hash: TokenIdHash,
+    /// The session vouching (none for a BrowserID assertion).
+    pub session_token_id_hash: Option<TokenIdHash>,
 }
 
 /// The claims of a session; an unverified email is errno 104 and a session that
@@ -53,7 +54,7 @@ pub fn claims(account: &Account, session: &SessionToken) -> ApiResult<Claims> {
         profile_changed_at: account.profile_changed_at,
         keys_changed_at,
         generation: account.verifier_set_at,
-        session_token_id_hash: session.core.id_hash,
+        session_token_id_hash: Some(session.core.id_hash),
     })
 }
 

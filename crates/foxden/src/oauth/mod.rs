@@ -4,6 +4,7 @@
 //! OAuthGrants}`; errors in [`crate::error::OAuthError`].
 
 pub mod access;
+pub mod assertion;
 pub mod authorize;
 pub mod clients;
 pub mod grant;

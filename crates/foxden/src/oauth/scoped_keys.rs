@@ -31,8 +31,18 @@ pub async fn scoped_key_data(
 ) -> ApiResult<Vec<ScopedKeyData>> {
     let account = state.token_account(&session.core.uid).await?;
     let claims = grant::claims(&account, session)?;
+    scoped_key_data_for(state, &claims, client_id, scope).await
+}
+
+/// [`scoped_key_data`] for what `claims` vouch for (a session's or an assertion's).
+pub async fn scoped_key_data_for(
+    state: &AppState,
+    claims: &grant::Claims,
+    client_id: &ClientId,
+    scope: &ScopeSet,
+) -> ApiResult<Vec<ScopedKeyData>> {
     let client = known_client(&state.db, client_id).await?;
-    grant::validate(&claims, &client, scope, None)?;
+    grant::validate(claims, &client, scope, None)?;
     let key_rotation_timestamp = claims.keys_changed_at.max(0);
     let auth_at_secs = claims.auth_at / 1000;
     let mut out = Vec::new();

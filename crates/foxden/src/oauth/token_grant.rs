@@ -27,6 +27,12 @@ pub enum GrantRequest {
         scope: ScopeSet,
         offline: bool,
     },
+    /// `fxa-credentials` on a BrowserID assertion's claims (`/v1/token`).
+    AssertionCredentials {
+        claims: Box<grant::Claims>,
+        scope: ScopeSet,
+        offline: bool,
+    },
 }
 
 /// The token endpoint's answer before serialization.
@@ -50,34 +56,60 @@ pub async fn exchange(
     user_agent: UserAgentInfo,
 ) -> ApiResult<Exchanged> {
     let now = now_ms();
-    let tx = state.db.begin().await?;
-    let (grant, keys_jwe) = match request {
+    // The code and refresh grants read and take rows in the transaction; the
+    // credentials grants need none until the tokens are stored, so their JWTs are
+    // signed before it begins (a transaction holds SQLite's one writer).
+    let (tx, grant, keys_jwe) = match request {
         GrantRequest::AuthorizationCode {
             code,
             code_verifier,
-        } => code_grant(&tx, client, &code, code_verifier, now).await?,
+        } => {
+            let tx = state.db.begin().await?;
+            let (grant, keys_jwe) = code_grant(&tx, client, &code, code_verifier, now).await?;
+            (Some(tx), grant, keys_jwe)
+        }
         GrantRequest::RefreshToken {
             refresh_token,
             scope,
-        } => (
-            refresh_grant(&tx, client, &refresh_token, scope, now).await?,
-            None,
-        ),
+        } => {
+            let tx = state.db.begin().await?;
+            let grant = refresh_grant(&tx, client, &refresh_token, scope, now).await?;
+            (Some(tx), grant, None)
+        }
         GrantRequest::Credentials {
             session,
             scope,
             offline,
+        } => {
+            let account = state.token_account(&session.core.uid).await?;
+            let claims = grant::claims(&account, &session)?;
+            (
+                None,
+                credentials_grant(client, claims, scope, offline)?,
+                None,
+            )
+        }
+        GrantRequest::AssertionCredentials {
+            claims,
+            scope,
+            offline,
         } => (
-            credentials_grant(state, client, &session, scope, offline).await?,
+            None,
+            credentials_grant(client, *claims, scope, offline)?,
             None,
         ),
+    };
+    let prepared = tokens::prepare(&state.openid_keys, &grant, ttl_secs, now)?;
+    let tx = match tx {
+        Some(tx) => tx,
+        None => state.db.begin().await?,
     };
     let session_token = if grant.scope.has(scopes::SESSION_TOKEN) {
         Some(clone_session(state, &tx, &grant, user_agent, now).await?)
     } else {
         None
     };
-    let issued = tokens::issue(&tx, &state.openid_keys, &grant, ttl_secs, now).await?;
+    let issued = tokens::store(&tx, prepared).await?;
     tx.commit().await?;
     Ok(Exchanged {
         issued,
@@ -213,12 +245,11 @@ async fn refresh_grant(
     })
 }
 
-/// `fxa-credentials`: the session grants directly, for clients that may
+/// `fxa-credentials`: the session (or an assertion) grants directly, for clients that may
 /// (`canGrant`, else 107 `grant_type`) and are public (else 166).
-async fn credentials_grant(
-    state: &AppState,
+fn credentials_grant(
     client: OAuthClient,
-    session: &SessionToken,
+    claims: grant::Claims,
     scope: ScopeSet,
     offline: bool,
 ) -> ApiResult<Grant> {
@@ -231,8 +262,6 @@ async fn credentials_grant(
     if !client.public_client {
         return Err(OAuthError::NotPublicClient.into());
     }
-    let account = state.token_account(&session.core.uid).await?;
-    let claims = grant::claims(&account, session)?;
     grant::validate(&claims, &client, &scope, None)?;
     Ok(Grant {
         client,
@@ -244,7 +273,7 @@ async fn credentials_grant(
         offline,
         profile_changed_at: Some(claims.profile_changed_at),
         generation: Some(claims.generation),
-        session_token_id_hash: Some(claims.session_token_id_hash),
+        session_token_id_hash: claims.session_token_id_hash,
     })
 }
 

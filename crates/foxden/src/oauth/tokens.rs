@@ -109,15 +109,21 @@ pub fn stored_hash(keys: &OpenIdKeys, token: &str, now: Millis) -> Option<[u8; 3
     Some(foxden_crypto::sha256(&bytes))
 }
 
-/// Issues an access token (and a refresh token for offline grants) in `conn`'s
-/// transaction. `ttl_secs` is already capped at [`ACCESS_TOKEN_MAX_TTL_SECS`].
-pub async fn issue(
-    conn: &impl Conn,
+/// Tokens made and signed for a grant, not yet stored ([`store`]).
+pub struct Prepared {
+    rows: Vec<OAuthToken>,
+    issued: Issued,
+}
+
+/// Makes an access token (and a refresh token for offline grants) and signs the
+/// JWTs, touching no storage. `ttl_secs` is already capped at
+/// [`ACCESS_TOKEN_MAX_TTL_SECS`].
+pub fn prepare(
     keys: &OpenIdKeys,
     grant: &Grant,
     ttl_secs: i64,
     now: Millis,
-) -> ApiResult<Issued> {
+) -> ApiResult<Prepared> {
     let access = foxden_crypto::random::bytes::<32>();
     let access_token = access_token_string(keys, grant, &access, now, ttl_secs)?;
     let id_token = id_token(keys, grant, &access_token, now)?;
@@ -132,27 +138,36 @@ pub async fn issue(
         last_used_at: None,
         profile_changed_at: grant.profile_changed_at,
     };
-    conn.insert_oauth_token(&row(
+    let mut rows = vec![row(
         &access,
         OAuthTokenKind::Access,
         Some(now + ttl_secs * 1000),
-    ))
-    .await?;
+    )];
     let refresh_token = if grant.offline {
         let refresh = foxden_crypto::random::bytes::<32>();
-        conn.insert_oauth_token(&row(&refresh, OAuthTokenKind::Refresh, None))
-            .await?;
+        rows.push(row(&refresh, OAuthTokenKind::Refresh, None));
         Some(hex::encode(refresh))
     } else {
         None
     };
-    Ok(Issued {
-        access_token,
-        refresh_token,
-        id_token,
-        scope: grant.scope.clone(),
-        expires_in: ttl_secs,
+    Ok(Prepared {
+        rows,
+        issued: Issued {
+            access_token,
+            refresh_token,
+            id_token,
+            scope: grant.scope.clone(),
+            expires_in: ttl_secs,
+        },
     })
+}
+
+/// Stores prepared tokens in `conn`'s transaction; what the client receives.
+pub async fn store(conn: &impl Conn, prepared: Prepared) -> ApiResult<Issued> {
+    for row in &prepared.rows {
+        conn.insert_oauth_token(row).await?;
+    }
+    Ok(prepared.issued)
 }
 
 /// The requested lifetime in whole seconds, at most the maximum (the default).

@@ -1,0 +1,278 @@
+//! The OAuth-server routes a BrowserID `assertion` authenticates:
+//! `POST /authorization`, `POST /key-data`, `POST /authorized-clients` and
+//! `POST /authorized-clients/destroy` (the assertion's checks are in
+//! [`crate::oauth::assertion`]; the grant checks are the session routes' own).
+//! Mozilla has no rate-limit rule for these routes, so none is checked here.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::Json;
+use foxden_db::ops::{OAuthClients, OAuthGrants, OAuthTokenKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::oauth::{ScopedKeyData, ScopedKeyDataResponse};
+use super::oauth_server::OAuthJson;
+use super::{Empty, ErrorResponse};
+use crate::clock::now_ms;
+use crate::error::{ApiError, OAuthServerResult, Source};
+use crate::oauth::assertion;
+use crate::oauth::authorize::{self, AuthorizationRequest};
+use crate::oauth::params::{
+    AccessType, CodeChallengeMethod, Jwe, PkceChallenge, RedirectUri, ResponseType,
+};
+use crate::oauth::scoped_keys;
+use crate::oauth::scopes::ScopeSet;
+use crate::state::AppState;
+use crate::validate::{Bounded, Hex};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(authorization))
+        .routes(routes!(key_data))
+        .routes(routes!(authorized_clients))
+        .routes(routes!(authorized_clients_destroy))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OAuthServerAuthorizationBody)]
+pub(crate) struct AuthorizationBody {
+    client_id: Hex<8>,
+    assertion: Bounded<10240>,
+    #[schema(value_type = Option<String>)]
+    redirect_uri: Option<RedirectUri>,
+    #[schema(value_type = String)]
+    scope: ScopeSet,
+    /// Only `code` (the implicit grant is not built: 400 errno 109).
+    #[serde(rename = "response_type")]
+    _response_type: Option<ResponseType>,
+    state: Option<Bounded<512>>,
+    /// Lifetime of an implicit grant's token; codes ignore it.
+    #[schema(value_type = Option<f64>)]
+    #[serde(rename = "ttl")]
+    _ttl: Option<f64>,
+    access_type: Option<AccessType>,
+    code_challenge_method: Option<CodeChallengeMethod>,
+    #[schema(value_type = Option<String>)]
+    code_challenge: Option<PkceChallenge>,
+    #[schema(value_type = Option<String>)]
+    keys_jwe: Option<Jwe>,
+    acr_values: Option<Bounded<256>>,
+    resource: Option<Bounded<2048>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = OAuthServerAuthorizationResponse)]
+pub(crate) struct AuthorizationResponse {
+    code: String,
+    redirect: String,
+    state: String,
+}
+
+/// A code for the client, on what the assertion vouches for.
+#[utoipa::path(post, path = "/authorization", tag = "OAuth Server API Overview",
+    request_body = AuthorizationBody,
+    responses((status = 200, body = AuthorizationResponse), (status = 400, response = ErrorResponse),
+        (status = 401, response = ErrorResponse), (status = 503, response = ErrorResponse)))]
+async fn authorization(
+    State(state): State<AppState>,
+    OAuthJson(body): OAuthJson<AuthorizationBody>,
+) -> OAuthServerResult<Json<AuthorizationResponse>> {
+    if body.code_challenge.is_some() != body.code_challenge_method.is_some() {
+        return Err(ApiError::InvalidParameter {
+            origin: Source::Payload,
+            keys: vec!["code_challenge".into(), "code_challenge_method".into()],
+        }
+        .into());
+    }
+    if body.resource.is_some() {
+        return Err(ApiError::FeatureNotEnabled.into());
+    }
+    let claims = assertion::claims(&state, &body.assertion.0, now_ms()).await?;
+    let request = AuthorizationRequest {
+        client_id: body.client_id.0,
+        redirect_uri: body.redirect_uri.map(|r| r.0),
+        scope: body.scope,
+        state: body.state.map(|s| s.0).unwrap_or_default(),
+        offline: body.access_type == Some(AccessType::Offline),
+        code_challenge: body.code_challenge.map(|c| c.0),
+        keys_jwe: body.keys_jwe.map(|j| j.0),
+        acr_values: body.acr_values.map(|a| a.0),
+    };
+    let done = authorize::authorize_with(&state, claims, request).await?;
+    Ok(Json(AuthorizationResponse {
+        code: done.code,
+        redirect: done.redirect,
+        state: done.state,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KeyDataBody {
+    client_id: Hex<8>,
+    assertion: Bounded<10240>,
+    #[schema(value_type = String)]
+    scope: ScopeSet,
+}
+
+/// `/account/scoped-key-data` on an assertion instead of a session.
+#[utoipa::path(post, path = "/key-data", tag = "OAuth Server API Overview",
+    request_body = KeyDataBody,
+    responses((status = 200, body = ScopedKeyDataResponse), (status = 400, response = ErrorResponse),
+        (status = 401, response = ErrorResponse)))]
+async fn key_data(
+    State(state): State<AppState>,
+    OAuthJson(body): OAuthJson<KeyDataBody>,
+) -> OAuthServerResult<Json<ScopedKeyDataResponse>> {
+    let claims = assertion::claims(&state, &body.assertion.0, now_ms()).await?;
+    let data =
+        scoped_keys::scoped_key_data_for(&state, &claims, &body.client_id.0, &body.scope).await?;
+    Ok(Json(ScopedKeyDataResponse::of(data)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorizedClientsBody {
+    assertion: Bounded<10240>,
+}
+
+/// One grant the account has given: a refresh token, or a client's access tokens together.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AuthorizedClient {
+    client_id: String,
+    /// The refresh token's stored id (absent for a client's access tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token_id: Option<String>,
+    client_name: String,
+    /// ms.
+    created_time: i64,
+    /// ms.
+    last_access_time: i64,
+    scope: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(transparent)]
+pub(crate) struct AuthorizedClientsResponse(Vec<AuthorizedClient>);
+
+/// The account's grants: each refresh token on its own, and per client the live
+/// access tokens of clients without one, merged.
+#[utoipa::path(post, path = "/authorized-clients", tag = "OAuth Server API Overview",
+    request_body = AuthorizedClientsBody,
+    responses((status = 200, body = AuthorizedClientsResponse), (status = 400, response = ErrorResponse),
+        (status = 401, response = ErrorResponse)))]
+async fn authorized_clients(
+    State(state): State<AppState>,
+    OAuthJson(body): OAuthJson<AuthorizedClientsBody>,
+) -> OAuthServerResult<Json<AuthorizedClientsResponse>> {
+    let now = now_ms();
+    let claims = assertion::claims(&state, &body.assertion.0, now).await?;
+    let grants = state.db.oauth_grants_of(&claims.uid).await;
+    let grants = grants.map_err(ApiError::from)?;
+    let mut names = BTreeMap::new();
+    let mut out: Vec<AuthorizedClient> = Vec::new();
+    let mut by_client: BTreeMap<[u8; 8], usize> = BTreeMap::new();
+    for token in grants {
+        if token.expires_at.is_some_and(|at| at <= now) {
+            continue;
+        }
+        if let std::collections::btree_map::Entry::Vacant(entry) = names.entry(token.client_id) {
+            let client = state.db.oauth_client(&token.client_id).await;
+            let name = client.map_err(ApiError::from)?.map(|c| c.name);
+            entry.insert(name.unwrap_or_default());
+        }
+        let scope = ScopeSet::parse(&token.scope).unwrap_or_default();
+        let last_access = token.last_used_at.unwrap_or(token.created_at);
+        let refresh = token.kind == OAuthTokenKind::Refresh;
+        if !refresh {
+            if let Some(&at) = by_client.get(&token.client_id) {
+                let entry = &mut out[at];
+                entry.created_time = entry.created_time.min(token.created_at);
+                entry.last_access_time = entry.last_access_time.max(last_access);
+                let mut merged = ScopeSet::from_list(
+                    &entry.scope.iter().map(String::as_str).collect::<Vec<_>>(),
+                );
+                for v in scope.values() {
+                    merged.add(v);
+                }
+                entry.scope = merged.into_vec();
+                continue;
+            }
+            by_client.insert(token.client_id, out.len());
+        }
+        out.push(AuthorizedClient {
+            client_id: hex::encode(token.client_id),
+            refresh_token_id: refresh.then(|| hex::encode(token.token_hash)),
+            client_name: names[&token.client_id].clone(),
+            created_time: token.created_at,
+            last_access_time: last_access,
+            scope: scope.into_vec(),
+        });
+    }
+    Ok(Json(AuthorizedClientsResponse(out)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuthorizedClientsDestroyBody {
+    client_id: Hex<8>,
+    /// One refresh token of the client; without it every token of the client goes.
+    refresh_token_id: Option<Hex<32>>,
+    assertion: Option<Bounded<10240>>,
+}
+
+/// Revokes one refresh token of the client (400 errno 108 when the account has no
+/// such token), or every token the account gave the client.
+#[utoipa::path(post, path = "/authorized-clients/destroy", tag = "OAuth Server API Overview",
+    request_body = AuthorizedClientsDestroyBody,
+    responses((status = 200, body = Empty), (status = 400, response = ErrorResponse),
+        (status = 401, response = ErrorResponse)))]
+async fn authorized_clients_destroy(
+    State(state): State<AppState>,
+    OAuthJson(body): OAuthJson<AuthorizedClientsDestroyBody>,
+) -> OAuthServerResult<Json<Empty>> {
+    let bundle = body.assertion.ok_or_else(|| ApiError::MissingParameter {
+        origin: Source::Payload,
+        param: "assertion".into(),
+    })?;
+    let claims = assertion::claims(&state, &bundle.0, now_ms()).await?;
+    let grants = state.db.oauth_grants_of(&claims.uid).await;
+    let of_client = grants
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|t| foxden_crypto::ct_eq(&t.client_id, &body.client_id.0));
+    let doomed: Vec<[u8; 32]> = match body.refresh_token_id {
+        Some(id) => {
+            let found = of_client
+                .filter(|t| t.kind == OAuthTokenKind::Refresh)
+                .find(|t| foxden_crypto::ct_eq(&t.token_hash, &id.0))
+                .ok_or(ApiError::InvalidToken)?;
+            vec![found.token_hash]
+        }
+        None => of_client.map(|t| t.token_hash).collect(),
+    };
+    for hash in doomed {
+        state
+            .db
+            .delete_oauth_token(&hash)
+            .await
+            .map_err(ApiError::from)?;
+    }
+    Ok(Json(Empty {}))
+}
+
+impl ScopedKeyDataResponse {
+    /// The answer for `data`, keyed by scope.
+    pub(crate) fn of(data: Vec<scoped_keys::ScopedKeyData>) -> Self {
+        ScopedKeyDataResponse(
+            data.into_iter()
+                .map(|d| (d.scope.clone(), ScopedKeyData::of(d)))
+                .collect(),
+        )
+    }
+}
