@@ -218,6 +218,44 @@ CREATE INDEX oauth_tokens_expires_at ON oauth_tokens (expires_at)
         // The profile server's one stored field: NULL until a client sets it.
         sql: "ALTER TABLE accounts ADD COLUMN display_name TEXT",
     },
+    Migration {
+        version: 8,
+        name: "devices",
+        // A device belongs to one session or one refresh token (row keys of
+        // session_tokens / oauth_tokens) and goes with it in the same statement:
+        // ON DELETE CASCADE, which both backends honour (SQLite runs with
+        // `foreign_keys = ON`). `command_index` is the last index handed out to
+        // the device's command queue, so indexes never repeat even after the
+        // newest messages expired. Commands go with their device.
+        sql: "
+CREATE TABLE devices (
+    uid BYTEA NOT NULL REFERENCES accounts (uid) ON DELETE CASCADE,
+    id BYTEA NOT NULL,
+    session_token_id_hash BYTEA UNIQUE REFERENCES session_tokens (id_hash) ON DELETE CASCADE,
+    refresh_token_hash BYTEA UNIQUE REFERENCES oauth_tokens (token_hash) ON DELETE CASCADE,
+    name TEXT,
+    type TEXT,
+    created_at BIGINT NOT NULL,
+    push_callback TEXT,
+    push_public_key TEXT,
+    push_auth_key TEXT,
+    push_endpoint_expired BOOLEAN NOT NULL,
+    available_commands TEXT NOT NULL,
+    command_index BIGINT NOT NULL,
+    PRIMARY KEY (uid, id)
+);
+CREATE TABLE device_commands (
+    uid BYTEA NOT NULL,
+    device_id BYTEA NOT NULL,
+    idx BIGINT NOT NULL,
+    data TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (uid, device_id, idx),
+    FOREIGN KEY (uid, device_id) REFERENCES devices (uid, id) ON DELETE CASCADE
+);
+CREATE INDEX device_commands_expires_at ON device_commands (expires_at)
+",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

@@ -37,7 +37,13 @@ pub trait Housekeeping: Conn {
         ];
         if let Some(session) = cut.session {
             steps.push((
-                sql!("DELETE FROM session_tokens WHERE created_at < $1"),
+                // A session with a device lives until it is destroyed (FxA's
+                // `sessionTokenWithoutDevice` lifetime).
+                sql!(
+                    "DELETE FROM session_tokens WHERE created_at < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM devices WHERE devices.session_token_id_hash = \
+                     session_tokens.id_hash)"
+                ),
                 session,
             ));
         }

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod codes;
+mod device_commands;
+mod devices;
 mod housekeeping;
 mod mail_queue;
 mod oauth;
@@ -21,6 +23,8 @@ mod tokens;
 
 pub use accounts::Accounts;
 pub use codes::OneTimeCodes;
+pub use device_commands::{CommandPage, DeviceCommands, QueuedCommand};
+pub use devices::{Device, DeviceId, Devices};
 pub use housekeeping::Housekeeping;
 pub use mail_queue::{MailQueue, QueueDepth, QueuedMail};
 pub use oauth::{

@@ -3,10 +3,6 @@
 //! methods over [`crate::Conn`] (implemented for every connection and
 //! transaction), one migration, and its contract cases. No tables exist for them yet.
 //!
-//! * `Devices` (`devices` table, keyed by uid + device id; the session it belongs to,
-//!   name, type, push callback/keys, available commands): `register_device`,
-//!   `update_device`, `devices_of(uid)`, `device_of_session(id_hash)`,
-//!   `delete_device`; deleting a session deletes its device in the same transaction.
 //! * `Totp` (one row per uid: sealed secret, verified flag, `enable`, `verify`,
 //!   `delete`), with `RecoveryCodes` (keyed hashes, consumed once like one-time codes).
 //! * `RecoveryKeys` (one row per uid: recoveryKeyId, sealed recovery data,

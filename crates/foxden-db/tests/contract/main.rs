@@ -8,6 +8,7 @@
 mod accounts;
 mod backend;
 mod codes;
+mod devices;
 mod fixtures;
 mod flows;
 mod harness;
@@ -135,6 +136,13 @@ contract_cases! {
     oauth::prune_expired_oauth_access_tokens_and_codes,
     profiles::display_name_round_trip_bumps_profile_changed_at,
     profiles::display_name_of_a_missing_account,
+    devices::devices_round_trip_update_and_lookups,
+    devices::one_device_per_session_even_concurrently,
+    devices::device_needs_its_account_session_or_token,
+    devices::device_goes_with_its_session_token_or_account,
+    devices::delete_device_takes_its_session_or_refresh_token,
+    devices::prune_keeps_sessions_with_a_device,
+    devices::device_commands_page_expire_and_never_reuse_an_index,
     transactions::dropped_transaction_writes_nothing,
     transactions::composed_operations_commit_together,
     transactions::failed_statement_blocks_the_commit,
