@@ -92,6 +92,15 @@ pub enum ApiError {
     MustResetAccount { email: String },
     #[error("unverified session")]
     UnverifiedSession,
+    /// 123: no such device on the account.
+    #[error("unknown device")]
+    UnknownDevice,
+    /// 124: the session (or refresh token) already has another device, `device_id` (hex).
+    #[error("session already registered by another device")]
+    DeviceSessionConflict { device_id: String },
+    /// 157: the target device does not advertise the command.
+    #[error("unavailable device command")]
+    UnavailableDeviceCommand,
     #[error("cannot login with this email")]
     CannotLoginWithEmail,
     /// A wrong or expired 6-digit code (`/session/verify_code`).
@@ -271,8 +280,14 @@ impl ApiError {
             MustResetAccount { email } => {
                 bad(126, "Account must be reset").with("email", json!(email))
             }
+            UnknownDevice => bad(123, "Unknown device"),
+            DeviceSessionConflict { device_id } => {
+                bad(124, "Session already registered by another device")
+                    .with("deviceId", json!(device_id))
+            }
             InvalidUnblockCode => bad(127, "Invalid unblock code"),
             UnverifiedSession => bad(138, "Unconfirmed session"),
+            UnavailableDeviceCommand => bad(157, "Unavailable device command."),
             CannotLoginWithEmail => bad(149, "This email can not currently be used to login"),
             CannotResendToUnownedEmail => bad(
                 150,

@@ -1,6 +1,7 @@
 //! Housekeeping: every hour each node deletes what can no longer be used —
 //! tokens past their lifetimes, one-time codes past the longest code lifetime,
-//! and rate-limit counters whose window and ban are long over. Deleting is
+//! rate-limit counters whose window and ban are long over, and device commands
+//! past their TTL. Deleting is
 //! idempotent, so several nodes pruning one PostgreSQL database is harmless.
 //! `foxden prune` runs one pass by hand.
 
@@ -46,6 +47,8 @@ pub async fn prune_once(state: &AppState) -> DbResult<u64> {
         .db
         .prune_expired_oauth(now, now - crate::oauth::tokens::CODE_LIFETIME_MS)
         .await?;
+    // Device commands past their TTL (stored in seconds, as pushbox does).
+    removed += state.db.prune_device_commands(now.div_euclid(1000)).await?;
     tracing::info!(removed, "pruned expired records");
     Ok(removed)
 }

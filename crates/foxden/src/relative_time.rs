@@ -85,6 +85,41 @@ pub fn in_time(locale: Locale, secs: u64) -> String {
     }
 }
 
+/// "5 minutes ago": how long ago something was, as moment.js `fromNow()` words
+/// a past time (Mozilla's `lastAccessTimeFormatted`), with the same thresholds.
+pub fn ago(locale: Locale, secs: u64) -> String {
+    use Span::*;
+    match locale {
+        Locale::En => match span(secs) {
+            Seconds => "a few seconds ago".into(),
+            Minute => "a minute ago".into(),
+            Minutes(n) => format!("{n} minutes ago"),
+            Hour => "an hour ago".into(),
+            Hours(n) => format!("{n} hours ago"),
+            Day => "a day ago".into(),
+            Days(n) => format!("{n} days ago"),
+        },
+        Locale::De => match span(secs) {
+            Seconds => "vor ein paar Sekunden".into(),
+            Minute => "vor einer Minute".into(),
+            Minutes(n) => format!("vor {n} Minuten"),
+            Hour => "vor einer Stunde".into(),
+            Hours(n) => format!("vor {n} Stunden"),
+            Day => "vor einem Tag".into(),
+            Days(n) => format!("vor {n} Tagen"),
+        },
+        Locale::Fr => match span(secs) {
+            Seconds => "il y a quelques secondes".into(),
+            Minute => "il y a une minute".into(),
+            Minutes(n) => format!("il y a {n} minutes"),
+            Hour => "il y a une heure".into(),
+            Hours(n) => format!("il y a {n} heures"),
+            Day => "il y a un jour".into(),
+            Days(n) => format!("il y a {n} jours"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +145,10 @@ mod tests {
         assert_eq!(in_time(Locale::De, 3000), "in einer Stunde");
         assert_eq!(in_time(Locale::Fr, 1800), "dans 30 minutes");
         assert_eq!(in_time(Locale::Fr, 86_400), "dans un jour");
+        assert_eq!(ago(Locale::En, 3), "a few seconds ago");
+        assert_eq!(ago(Locale::En, 1800), "30 minutes ago");
+        assert_eq!(ago(Locale::De, 36 * 3600), "vor 2 Tagen");
+        assert_eq!(ago(Locale::Fr, 3000), "il y a une heure");
     }
 
     #[tokio::test]

@@ -49,6 +49,9 @@ pub struct Settings {
     pub known_ip_recency_ms: i64,
     /// Compiled from `signin_confirm_force_email`.
     pub signin_confirm_force_email_regex: Option<regex::Regex>,
+    /// Compiled from `push_allowed_servers`: the push callback URLs devices may
+    /// register (and the push services foxden posts to).
+    pub push_allowed_servers: regex::Regex,
     pub rate_limit: bool,
     /// PostgreSQL: the per-node session cache invalidated across nodes (ADR 0011).
     pub postgres_session_cache: bool,
@@ -169,6 +172,10 @@ impl Settings {
             .filter(|s| !s.is_empty())
             .map(|pattern| force_email_regex(&pattern))
             .transpose()?;
+        let push_allowed_servers = push_servers_regex(
+            &src.text("push_allowed_servers")?
+                .unwrap_or_else(|| DEFAULT_PUSH_ALLOWED_SERVERS.into()),
+        )?;
         let rate_limit = src.switch("rate_limit")?.unwrap_or(true);
         let postgres_session_cache = src.switch("postgres_session_cache")?.unwrap_or(true);
         let trusted_proxies = parse_networks(
@@ -240,6 +247,7 @@ impl Settings {
                 .unwrap_or(SEVENTY_TWO_HOURS_MS)
                 .max(0),
             signin_confirm_force_email_regex,
+            push_allowed_servers,
             rate_limit,
             postgres_session_cache,
             client_address_depth: src
@@ -290,6 +298,14 @@ impl std::fmt::Debug for Settings {
 }
 
 /// The forced-confirmation pattern, matched case-insensitively.
+/// Mozilla's `push.allowedServerRegex`: its autopush hosts, any port.
+pub const DEFAULT_PUSH_ALLOWED_SERVERS: &str = r"^https://[a-zA-Z0-9._-]+(\.services\.mozilla\.com|autopush\.dev\.mozaws\.net|autopush\.stage\.mozaws\.net)(?::\d+)?(/.*)?$";
+
+pub fn push_servers_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(pattern)
+        .map_err(|e| format!("FOXDEN_PUSH_ALLOWED_SERVERS is not a valid regex: {e}"))
+}
+
 pub fn force_email_regex(pattern: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(pattern)
         .case_insensitive(true)

@@ -4,6 +4,7 @@
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
+pub mod device;
 mod email;
 pub use email::Email;
 

@@ -12,7 +12,10 @@
 pub(crate) mod account;
 mod account_profile;
 pub(crate) mod account_status;
+mod attached_clients;
 pub mod browserid;
+mod device_commands;
+mod devices;
 pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
@@ -100,6 +103,8 @@ pub struct ErrorResponse {
     /// 114, 201: seconds to wait.
     retry_after: Option<i64>,
     retry_after_localized: Option<String>,
+    /// 124: the device already registered with the token.
+    device_id: Option<String>,
     /// 125: how an unblock code gets past the block.
     verification_method: Option<String>,
     verification_reason: Option<String>,
@@ -123,6 +128,9 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .merge(account_status::routes())
         .merge(account_profile::routes())
         .merge(session::routes())
+        .merge(devices::routes())
+        .merge(device_commands::routes())
+        .merge(attached_clients::routes())
         .merge(emails::routes())
         .merge(misc::routes())
         .merge(password::routes())

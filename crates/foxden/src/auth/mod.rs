@@ -3,6 +3,7 @@
 //! Errors follow FxA: unknown or expired token → 110, bad MAC or payload → 109,
 //! stale timestamp → 111 with `serverTime`.
 
+mod device_token;
 mod records;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri};
@@ -14,6 +15,7 @@ use foxden_crypto::token::TokenKind;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub use device_token::{DeviceCredential, SessionOrRefreshToken};
 pub use records::{
     AccountResetAuth, KeyFetchAuth, PasswordChangeAuth, PasswordForgotAuth, SessionAuth,
     TokenRecord, PLAIN_TOKEN_LIFETIME_MS,

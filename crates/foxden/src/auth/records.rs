@@ -51,10 +51,15 @@ pub trait TokenRecord: Sized + Send + 'static {
             };
             if let Some(lifetime) = Self::lifetime_ms(state) {
                 if now_ms() - token.core().created_at >= lifetime {
-                    if Self::KIND == TokenKind::Session {
-                        state.db.delete_session(id_hash).await?;
+                    if Self::KIND != TokenKind::Session {
+                        return Ok(None);
                     }
-                    return Ok(None);
+                    // A session with a device lives until it is destroyed
+                    // (FxA's lifetime is `sessionTokenWithoutDevice`).
+                    if state.db.device_of_session(id_hash).await?.is_none() {
+                        state.db.delete_session(id_hash).await?;
+                        return Ok(None);
+                    }
                 }
             }
             Ok(Some(token))

@@ -24,6 +24,8 @@ pub enum Action {
     RecoveryEmailResendCode,
     RecoveryEmailVerifyCode,
     VerifySessionCode,
+    /// `checkAuthenticated(uid, 'invokeDeviceCommand')`.
+    InvokeDeviceCommand,
 }
 
 impl Action {
@@ -45,6 +47,7 @@ impl Action {
             RecoveryEmailResendCode => "recoveryEmailResendCode",
             RecoveryEmailVerifyCode => "recoveryEmailVerifyCode",
             VerifySessionCode => "verifySessionCode",
+            InvokeDeviceCommand => "invokeDeviceCommand",
         }
     }
 }
@@ -111,6 +114,9 @@ const OTP_CHECKS: &[Rule] = &[
 const PER_UID_SENDS: &[Rule] = &[rule(On::Uid, 5, 15, 15)];
 const PER_UID_CODE_CHECKS: &[Rule] = &[rule(On::Uid, 10, 15, 15)];
 
+/// Customs' `checkAuthenticated` (`uidRateLimit`): 100 per 15 minutes per uid.
+const AUTHENTICATED_CHECKS: &[Rule] = &[rule(On::Uid, 100, 15, 15)];
+
 /// Wrong passwords (and unblock codes): 5 per 15 minutes per email, which a
 /// mailed unblock code lifts, and 5 per 10 minutes per IP, which it does not.
 const BAD_PASSWORDS: &[Rule] = &[
@@ -133,6 +139,7 @@ pub fn attempt_rules(action: Action) -> &'static [Rule] {
         PasswordForgotVerifyOtp => OTP_CHECKS,
         RecoveryEmailResendCode => PER_UID_SENDS,
         VerifySessionCode => PER_UID_CODE_CHECKS,
+        InvokeDeviceCommand => AUTHENTICATED_CHECKS,
     }
 }
 
@@ -174,6 +181,7 @@ mod tests {
             OTP_CHECKS,
             PER_UID_SENDS,
             PER_UID_CODE_CHECKS,
+            AUTHENTICATED_CHECKS,
             BAD_PASSWORDS,
         ] {
             for r in rules {

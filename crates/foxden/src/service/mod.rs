@@ -1,6 +1,9 @@
 //! Flows shared by several handlers; no HTTP types here.
 
+pub mod attached_clients;
 pub mod code_keys;
+pub mod device_commands;
+pub mod devices;
 pub mod forgot_otp;
 pub mod link_code;
 pub mod new_password;

@@ -169,6 +169,12 @@ pub static KEYS: &[Key] = &[
         },
     },
     Key {
+        name: "push_allowed_servers",
+        default: "Mozilla's autopush hosts",
+        meaning: "regex of the push callback URLs devices may register: Mozilla's `push.allowedServerRegex` (`https://` hosts under `.services.mozilla.com`, `autopush.dev.mozaws.net` or `autopush.stage.mozaws.net`, any port); self-hosters running their own autopush add its host",
+        show: |s| format!("{:?}", s.push_allowed_servers.as_str()),
+    },
+    Key {
         name: "rate_limit",
         default: "`on`",
         meaning: "rate limits on sign-in, sign-up, mails and codes (Mozilla's rules; counters in the database, shared by all nodes); `off` for load tests only",

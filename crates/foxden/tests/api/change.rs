@@ -17,7 +17,7 @@ const START: &str = "/v1/password/change/start";
 const FINISH: &str = "/v1/password/change/finish";
 
 /// `/password/change/start` without authentication (as PyFxA 0.8 does).
-async fn start(app: &TestApp, email: &str, old_auth_pw: &str) -> Resp {
+pub(crate) async fn start(app: &TestApp, email: &str, old_auth_pw: &str) -> Resp {
     let body = json!({ "email": email, "oldAuthPW": old_auth_pw });
     app.post(START, &body).await
 }
@@ -39,7 +39,7 @@ async fn change_token_for(c: &TestClient<'_>) -> String {
 }
 
 /// `/password/change/finish{query}` authenticated by the passwordChangeToken.
-async fn finish(
+pub(crate) async fn finish(
     app: &TestApp,
     scheme: Scheme,
     change_token: &str,
@@ -54,7 +54,7 @@ async fn finish(
 
 /// What `new`'s client sends to finish: its V1 authPW and the V1 wrap of `kb`,
 /// plus the V2 group (authPWVersion2, wrapKbVersion2, clientSalt) for a V2 client.
-fn finish_body(new: &TestClient<'_>, kb: &[u8; 32]) -> Value {
+pub(crate) fn finish_body(new: &TestClient<'_>, kb: &[u8; 32]) -> Value {
     let mut body = json!({ "authPW": new.auth_pw_v1(), "wrapKb": new.wrap_kb_v1(kb) });
     if let Some(salt) = &new.client_salt {
         let stretched = onepw::stretch_v2(&new.password, salt);

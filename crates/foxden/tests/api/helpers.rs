@@ -49,6 +49,8 @@ pub struct Options {
     pub discovery: Option<foxden::settings::discovery::Discovery>,
     /// `FOXDEN_PROFILE_SERVER_PREFIX`.
     pub profile_server_prefix: &'static str,
+    /// `FOXDEN_PUSH_ALLOWED_SERVERS`; unset → Mozilla's autopush hosts.
+    pub push_allowed_servers: Option<&'static str>,
 }
 
 impl Options {
@@ -83,6 +85,7 @@ impl Default for Options {
             mail_retry_ms: 30_000,
             discovery: None,
             profile_server_prefix: "/profile",
+            push_allowed_servers: None,
         }
     }
 }
@@ -171,6 +174,10 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         max_connections: opts.max_connections,
         mail_retry_ms: opts.mail_retry_ms,
         profile_server_prefix: opts.profile_server_prefix.into(),
+        push_allowed_servers: match opts.push_allowed_servers {
+            Some(p) => foxden::settings::push_servers_regex(p).unwrap(),
+            None => defaults.push_allowed_servers.clone(),
+        },
         ..defaults
     };
     let app = foxden::Application::build_on(settings, listener)

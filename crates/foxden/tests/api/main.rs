@@ -10,6 +10,8 @@ mod cli;
 mod client;
 mod confirm;
 mod connections;
+mod devices;
+mod devices_commands;
 mod emails;
 mod expiry;
 mod forgot_otp;
