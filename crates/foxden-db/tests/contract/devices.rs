@@ -119,10 +119,7 @@ pub async fn one_device_per_session_even_concurrently(db: Store) {
     })
     .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    assert!(results
-        .into_iter()
-        .filter(|r| r.is_err())
-        .all(|r| is_duplicate(r)));
+    assert!(results.into_iter().filter(|r| r.is_err()).all(is_duplicate));
     assert_eq!(db.devices_of(&uid).await.unwrap().len(), 2);
     // The same device id twice is a duplicate too.
     let d = device(uid, None);

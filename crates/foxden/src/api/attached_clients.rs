@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -19,7 +19,7 @@ use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
 use crate::error::ApiResult;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::mail::Locale;
 use crate::service::attached_clients::{self, Target};
 use crate::service::devices::{self, synthesize_name};
@@ -60,16 +60,30 @@ pub(crate) struct AttachedClientItem {
     os: Option<String>,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AttachedClientsQuery {
+    /// Leave out devices not used since this time (ms); other entries stay.
+    filter_idle_devices_timestamp: Option<f64>,
+}
+
 /// Devices, OAuth grants and sessions, merged as Mozilla merges them.
 #[utoipa::path(get, path = "/account/attached_clients", tag = "Devices and Sessions",
+    params(AttachedClientsQuery),
     responses((status = 200, body = Vec<AttachedClientItem>), (status = 401, response = ErrorResponse)))]
 async fn list(
     State(state): State<AppState>,
     auth: SessionAuth,
     locale: Locale,
+    ApiQuery(query): ApiQuery<AttachedClientsQuery>,
 ) -> ApiResult<Json<Vec<AttachedClientItem>>> {
     let now = now_ms();
-    let clients = attached_clients::list(&state, &auth.token, now).await?;
+    let since = query.filter_idle_devices_timestamp.map(|t| t as i64);
+    let mut clients = attached_clients::list(&state, &auth.token, now).await?;
+    if let Some(since) = since.filter(|t| *t > 0) {
+        clients.retain(|c| c.device_id.is_none() || c.last_access_time.is_some_and(|t| t >= since));
+    }
     Ok(Json(
         clients
             .into_iter()

@@ -134,7 +134,7 @@ pub fn is_valid_push_public_key(key: &str) -> bool {
         return false;
     };
     let theirs = UnparsedPublicKey::new(&ECDH_P256, &point);
-    agree_ephemeral(mine, &theirs, (), |_| Ok(())).is_ok()
+    agree_ephemeral(mine, theirs, (), |_| Ok(())).is_ok()
 }
 
 /// `availableCommands`: command names (`^[a-zA-Z0-9._/\-:]{1,100}$`) to strings

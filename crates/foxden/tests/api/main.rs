@@ -11,6 +11,7 @@ mod client;
 mod confirm;
 mod connections;
 mod devices;
+mod devices_attached;
 mod devices_commands;
 mod emails;
 mod expiry;
