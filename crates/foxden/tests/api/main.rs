@@ -32,6 +32,8 @@ mod options;
 mod pages;
 mod postgres;
 mod profile;
+mod push_delivery;
+mod push_receiver;
 mod reset;
 mod security;
 mod session;
