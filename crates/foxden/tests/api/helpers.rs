@@ -49,13 +49,8 @@ pub struct Options {
     pub discovery: Option<foxden::settings::discovery::Discovery>,
     /// `FOXDEN_PROFILE_SERVER_PREFIX`.
     pub profile_server_prefix: &'static str,
-    /// `FOXDEN_PUBLIC_URL`; unset → `http://<listen>`.
-    pub public_url: Option<String>,
-    /// `FOXDEN_PUSH_CA_FILE` and `FOXDEN_PUSH_RETRY_MS`.
-    pub push_ca_file: Option<PathBuf>,
-    pub push_retry_ms: i64,
-    /// The push worker's allowed servers and endpoint-gone hook (default: Mozilla's hosts, a log line).
-    pub push_hooks: Option<(regex::Regex, std::sync::Arc<dyn foxden::push::EndpointGone>)>,
+    /// The push worker's servers, hook and settings (default: Mozilla's hosts, a log line).
+    pub push: Option<crate::push_delivery::PushSetup>,
 }
 
 impl Options {
@@ -90,10 +85,7 @@ impl Default for Options {
             mail_retry_ms: 30_000,
             discovery: None,
             profile_server_prefix: "/profile",
-            public_url: None,
-            push_ca_file: None,
-            push_retry_ms: 30_000,
-            push_hooks: None,
+            push: None,
         }
     }
 }
@@ -104,10 +96,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's own storage handle (its database, on either backend).
     pub db: foxden_db::Store,
-    /// Queues pushes the way the server's requests do ([`foxden::push`]).
-    pub push: foxden::push::PushState,
-    /// The server's VAPID public key (base64url).
-    pub vapid_public_key: String,
+    /// The server's shared state (its push queue, VAPID key, …).
+    pub state: foxden::state::AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _owned_dir: Option<tempfile::TempDir>,
@@ -147,13 +137,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = listener.local_addr().unwrap();
-    let public_url = url::Url::parse(
-        &opts
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}/")),
-    )
-    .unwrap();
+    let push = opts.push.unwrap_or_default();
+    let public_url = push.public_url.unwrap_or_else(|| format!("http://{addr}/"));
+    let public_url = url::Url::parse(&public_url).unwrap();
     let defaults = Settings::for_tests(addr, &data_dir);
     let settings = Settings {
         discovery: opts
@@ -192,19 +178,18 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         max_connections: opts.max_connections,
         mail_retry_ms: opts.mail_retry_ms,
         profile_server_prefix: opts.profile_server_prefix.into(),
-        push_ca_file: opts.push_ca_file,
-        push_retry_ms: opts.push_retry_ms,
+        push_ca_file: push.ca_file,
+        push_retry_ms: push.retry_ms,
         ..defaults
     };
     let mut app = foxden::Application::build_on(settings, listener)
         .await
         .expect("build app");
-    if let Some((allowed, gone)) = opts.push_hooks {
+    if let Some((allowed, gone)) = push.hooks {
         app = app.with_push_hooks(allowed, gone);
     }
     let db = app.state.db.clone();
-    let push = app.state.push.clone();
-    let vapid_public_key = app.state.push_sender.vapid().public_key().to_string();
+    let state = app.state.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -214,8 +199,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         data_dir,
         http: reqwest::Client::new(),
         db,
-        push,
-        vapid_public_key,
+        state,
         shutdown: Some(tx),
         task: Some(task),
         _owned_dir: owned_dir,

@@ -32,6 +32,7 @@ mod options;
 mod pages;
 mod postgres;
 mod profile;
+mod push_crash;
 mod push_delivery;
 mod push_receiver;
 mod reset;

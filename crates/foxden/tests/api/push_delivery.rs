@@ -2,11 +2,9 @@
 //! decryption checks the bodies; `push_receiver.rs` does it with `http_ece` over
 //! HTTPS): 201 delivered once, 410 calls the hook and drops the endpoint's queue,
 //! 503/429 retried (`Retry-After` honoured), another 4xx given up, a host that
-//! is not an allowed push server never contacted, and `kill -9` with pushes
-//! queued loses none and sends none twice.
+//! is not an allowed push server never contacted (`kill -9`: `push_crash.rs`).
 
 use std::collections::{HashMap, VecDeque};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,13 +53,16 @@ impl Seen {
     }
 }
 
+/// A status and its `Retry-After`.
+type Answer = (u16, Option<&'static str>);
+
 /// A push service that records each POST and answers from a per-path script
 /// (then `default_status`).
 #[derive(Clone, Default)]
 pub struct Receiver {
     pub seen: Arc<Mutex<Vec<Seen>>>,
-    script: Arc<Mutex<HashMap<String, VecDeque<(u16, Option<&'static str>)>>>>,
-    default_status: Arc<Mutex<(u16, Option<&'static str>)>>,
+    script: Arc<Mutex<HashMap<String, VecDeque<Answer>>>>,
+    default_status: Arc<Mutex<Answer>>,
     pub base: String,
 }
 
@@ -101,7 +102,7 @@ impl Receiver {
         receiver
     }
 
-    pub fn answer(&self, path: &str, statuses: &[(u16, Option<&'static str>)]) {
+    pub fn answer(&self, path: &str, statuses: &[Answer]) {
         self.script
             .lock()
             .unwrap()
@@ -127,9 +128,46 @@ impl Receiver {
     }
 }
 
+/// What a test sets up for the push worker (see `helpers::Options::push`).
+pub struct PushSetup {
+    /// `FOXDEN_PUBLIC_URL`; unset → `http://<listen>`.
+    pub public_url: Option<String>,
+    /// `FOXDEN_PUSH_CA_FILE`.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `FOXDEN_PUSH_RETRY_MS`.
+    pub retry_ms: i64,
+    /// The allowed push servers and the endpoint-gone hook.
+    pub hooks: Option<(regex::Regex, Arc<dyn EndpointGone>)>,
+}
+
+impl Default for PushSetup {
+    fn default() -> Self {
+        PushSetup {
+            public_url: None,
+            ca_file: None,
+            retry_ms: 30_000,
+            hooks: None,
+        }
+    }
+}
+
+impl PushSetup {
+    /// Retries after 50 ms, to `allowed` only, endpoint-gone calls to `gone`.
+    pub fn to(allowed: regex::Regex, gone: Arc<dyn EndpointGone>) -> Self {
+        PushSetup {
+            retry_ms: 50,
+            hooks: Some((allowed, gone)),
+            ..PushSetup::default()
+        }
+    }
+}
+
 /// Records the endpoint-gone calls.
 #[derive(Default)]
-pub struct GoneLog(pub Mutex<Vec<([u8; 16], [u8; 16], String)>>);
+pub struct GoneLog(pub Mutex<Vec<GoneCall>>);
+
+/// (uid, device id, endpoint) of one endpoint-gone call.
+pub type GoneCall = ([u8; 16], [u8; 16], String);
 
 #[async_trait]
 impl EndpointGone for GoneLog {
@@ -160,12 +198,13 @@ pub async fn enqueue(
 ) -> usize {
     let tx = app.db.begin().await.unwrap();
     let n = app
+        .state
         .push
         .enqueue(&tx, targets, message, allowed, foxden::clock::now_ms())
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    app.push.wake();
+    app.state.push.wake();
     n
 }
 
@@ -191,8 +230,7 @@ async fn queue_is_empty(app: &TestApp) {
 
 async fn app_for(receiver: &Receiver, gone: Arc<GoneLog>) -> TestApp {
     spawn_with(Options {
-        push_retry_ms: 50,
-        push_hooks: Some((receiver.allowed(), gone)),
+        push: Some(PushSetup::to(receiver.allowed(), gone)),
         ..Options::default()
     })
     .await
@@ -229,7 +267,7 @@ async fn a_push_goes_once_encrypted_with_vapid_and_its_ttl() {
         .unwrap()
         .split_once(", k=")
         .unwrap();
-    assert_eq!(k, app.vapid_public_key);
+    assert_eq!(k, app.state.push_sender.vapid().public_key());
     let parts: Vec<&str> = jwt.split('.').collect();
     aws_lc_rs::signature::UnparsedPublicKey::new(
         &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
@@ -263,7 +301,13 @@ async fn an_empty_push_has_no_body_and_reaches_keyless_devices() {
     };
     let allowed = receiver.allowed();
     assert_eq!(
-        enqueue(&app, &[keyless.clone()], &Message::PasswordReset, &allowed).await,
+        enqueue(
+            &app,
+            std::slice::from_ref(&keyless),
+            &Message::PasswordReset,
+            &allowed
+        )
+        .await,
         0
     );
     let empty = Message::Empty(foxden::push::EmptyReason::AccountVerify);
@@ -393,7 +437,7 @@ async fn a_host_that_is_not_an_allowed_push_server_is_never_contacted() {
     assert_eq!(
         enqueue(
             &app,
-            &[elsewhere.clone()],
+            std::slice::from_ref(&elsewhere),
             &Message::PasswordChanged,
             &allowed_receiver.allowed()
         )
@@ -424,133 +468,4 @@ async fn a_host_that_is_not_an_allowed_push_server_is_never_contacted() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(other.all().is_empty(), "{:?}", other.all());
     assert!(allowed_receiver.all().is_empty());
-}
-
-const CHILD_DATA: &str = "PUSH_TEST_CHILD_DATA";
-const CHILD_ALLOWED: &str = "PUSH_TEST_CHILD_ALLOWED";
-const CHILD_ENQUEUE: &str = "PUSH_TEST_CHILD_ENQUEUE";
-const PUSHES: usize = 6;
-
-/// Not a test: the server process that `kill_9_…` runs (this test binary again)
-/// and kills. It serves the given data folder with the given allowed servers,
-/// queues [`PUSHES`] pushes if asked, and runs until it is killed.
-#[tokio::test]
-#[ignore = "run by kill_9_with_pushes_queued_loses_none_and_sends_none_twice"]
-async fn push_child_process() {
-    let Ok(data) = std::env::var(CHILD_DATA) else {
-        return;
-    };
-    let allowed = regex::Regex::new(&std::env::var(CHILD_ALLOWED).unwrap()).unwrap();
-    let app = spawn_with(Options {
-        push_retry_ms: 50,
-        push_hooks: Some((allowed.clone(), Arc::new(GoneLog::default()))),
-        ..Options::in_dir(std::path::Path::new(&data))
-    })
-    .await;
-    if let Ok(endpoint) = std::env::var(CHILD_ENQUEUE) {
-        let targets: Vec<_> = (0..PUSHES)
-            .map(|_| target([9; 16], endpoint.clone()))
-            .collect();
-        for (index, t) in targets.iter().enumerate() {
-            let message = Message::CommandReceived {
-                command: "https://identity.mozilla.com/cmd/open-uri".into(),
-                index: index as i64,
-                sender: None,
-                url: format!("https://fx.example/v1/account/device/commands?index={index}"),
-                ttl_secs: None,
-            };
-            enqueue(&app, std::slice::from_ref(t), &message, &allowed).await;
-        }
-        println!("queued");
-    }
-    std::future::pending::<()>().await;
-}
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn child(data: &std::path::Path, receiver: &Receiver, enqueue_to: Option<&str>) -> KillOnDrop {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "push_delivery::push_child_process",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-    ])
-    .env(CHILD_DATA, data)
-    .env(CHILD_ALLOWED, receiver.allowed().as_str())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    if let Some(endpoint) = enqueue_to {
-        cmd.env(CHILD_ENQUEUE, endpoint);
-    }
-    KillOnDrop(cmd.spawn().expect("spawn the child server"))
-}
-
-/// (queued rows, the fewest attempts among them, rows leased to a worker now).
-fn queued_rows(data: &std::path::Path) -> (i64, i64, i64) {
-    let Ok(db) = rusqlite::Connection::open_with_flags(
-        data.join("foxden.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    ) else {
-        return (-1, 0, 0);
-    };
-    let leased_after = foxden::clock::now_ms() + 30_000;
-    db.query_row(
-        "SELECT COUNT(*), COALESCE(MIN(attempts), 0), \
-         COALESCE(SUM(CASE WHEN next_attempt_at > ?1 THEN 1 ELSE 0 END), 0) FROM push_queue",
-        [leased_after],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .unwrap_or((-1, 0, 0))
-}
-
-#[tokio::test]
-async fn kill_9_with_pushes_queued_loses_none_and_sends_none_twice() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let receiver = Receiver::start().await;
-    // The push service is down: every push is committed, fails its first try and
-    // waits the 2 s it is told to. Killed then, no push is in a worker's hands
-    // (a row in flight would wait out its lease, a minute, after the restart).
-    receiver.set_default(StatusCode::SERVICE_UNAVAILABLE, Some("2"));
-    let endpoint = format!("{}/wpush/crash", receiver.base);
-    let down = child(&data, &receiver, Some(&endpoint));
-    until("every push was tried", || {
-        let (rows, fewest, leased) = queued_rows(&data);
-        rows == PUSHES as i64 && fewest >= 1 && leased == 0
-    })
-    .await;
-    drop(down); // SIGKILL: no shutdown of any kind
-    assert_eq!(
-        queued_rows(&data).0,
-        PUSHES as i64,
-        "the queue survived the kill"
-    );
-
-    receiver.set_default(StatusCode::CREATED, None);
-    let up = child(&data, &receiver, None);
-    until("the queue drained", || queued_rows(&data).0 == 0).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    drop(up);
-    let delivered: Vec<i64> = receiver
-        .to("/wpush/crash")
-        .iter()
-        .filter(|s| s.status == 201)
-        .map(|s| s.payload()["data"]["index"].as_i64().unwrap())
-        .collect();
-    let mut sorted = delivered.clone();
-    sorted.sort();
-    assert_eq!(
-        sorted,
-        (0..PUSHES as i64).collect::<Vec<_>>(),
-        "each once: {delivered:?}"
-    );
 }
