@@ -256,6 +256,31 @@ CREATE TABLE device_commands (
 CREATE INDEX device_commands_expires_at ON device_commands (expires_at)
 ",
     },
+    // The push queue references neither accounts nor
+    // devices: `fxaccounts:account_destroyed` and `device_disconnected` are delivered
+    // after their account or device has gone. `payload` is sealed by the server
+    // (NULL for an empty push); `p256dh`/`auth` are the device's, as `devices` holds them.
+    Migration {
+        version: 9,
+        name: "push queue",
+        sql: "
+CREATE TABLE push_queue (
+    id BIGSERIAL NOT NULL PRIMARY KEY,
+    uid BYTEA NOT NULL,
+    device_id BYTEA NOT NULL,
+    endpoint TEXT NOT NULL,
+    p256dh TEXT,
+    auth TEXT,
+    payload BYTEA,
+    ttl_secs INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    created_at BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL
+);
+CREATE INDEX push_queue_next_attempt_at ON push_queue (next_attempt_at);
+CREATE INDEX push_queue_uid_device_id ON push_queue (uid, device_id)
+",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

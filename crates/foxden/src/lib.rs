@@ -20,6 +20,7 @@ pub mod openid;
 pub mod pages;
 pub mod profile;
 pub mod prune;
+pub mod push;
 pub mod relative_time;
 pub mod serve;
 pub mod service;
@@ -43,6 +44,9 @@ pub struct Application {
     router: Router,
     limits: serve::ConnectionLimits,
     pub state: AppState,
+    /// The push servers the push worker sends to (see [`Application::with_push_hooks`]).
+    push_allowed_servers: regex::Regex,
+    push_gone: Arc<dyn push::EndpointGone>,
 }
 
 impl Application {
@@ -74,12 +78,29 @@ impl Application {
     fn with_state(listener: TcpListener, state: AppState) -> Result<Self, String> {
         let limits = serve::ConnectionLimits::from_settings(&state.settings)?;
         let router = http::router(state.clone());
+        let push_allowed_servers = regex::Regex::new(push::MOZILLA_PUSH_SERVERS)
+            .map_err(|e| format!("push servers: {e}"))?;
         Ok(Application {
             listener,
             router,
             limits,
             state,
+            push_allowed_servers,
+            push_gone: Arc::new(push::IgnoreGoneEndpoints),
         })
+    }
+
+    /// The push servers the worker may send to (default: Mozilla's autopush
+    /// hosts) and what it calls when a push service says an endpoint is gone
+    /// (default: a log line).
+    pub fn with_push_hooks(
+        mut self,
+        allowed_servers: regex::Regex,
+        gone: Arc<dyn push::EndpointGone>,
+    ) -> Self {
+        self.push_allowed_servers = allowed_servers;
+        self.push_gone = gone;
+        self
     }
 
     pub fn port(&self) -> u16 {
@@ -94,12 +115,25 @@ impl Application {
     ) -> std::io::Result<()> {
         let pruner = tokio::spawn(prune::run(self.state.clone()));
         let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-        let mail = tokio::spawn(mail_worker(&self.state).run(mail_stopped));
+        let mail = tokio::spawn(mail_worker(&self.state).run(mail_stopped.clone()));
+        let push = push::PushWorker {
+            db: self.state.db.clone(),
+            state: self.state.push.clone(),
+            sender: self.state.push_sender.clone(),
+            allowed_servers: self.push_allowed_servers,
+            gone: self.push_gone,
+            policy: mail::queue::RetryPolicy {
+                first_retry_ms: self.state.settings.push_retry_ms,
+                ..mail::queue::RetryPolicy::default()
+            },
+        };
+        let push = tokio::spawn(push.run(mail_stopped));
         let served = serve::serve(self.listener, self.router, self.limits, shutdown).await;
         pruner.abort();
-        // The batch in hand is finished; what is still queued waits in the database.
+        // The batches in hand are finished; what is still queued waits in the database.
         let _ = stop_mail.send(true);
         let _ = mail.await;
+        let _ = push.await;
         served
     }
 }
@@ -147,6 +181,9 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         &settings.data_dir,
     )?;
     let hawk_port = settings.hawk_port()?;
+    let vapid = push::vapid::VapidKey::load_or_create(&settings.data_dir, &settings.public_url)
+        .map_err(|e| format!("VAPID key: {e}"))?;
+    let push_sender = push::PushSender::new(vapid, settings.push_ca_file.as_deref())?;
     Ok(AppState::new(Shared {
         db,
         sealer: foxden_crypto::sealed::SecretBox::new(&seal_key),
@@ -166,6 +203,8 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         openid_keys,
         ip_hmac_key: service::security::ip_hmac_key(&secret),
         codes: service::code_keys::CodeKeys::from_secret(&secret),
+        push: push::PushState::from_secret(&secret),
+        push_sender: Arc::new(push_sender),
         settings,
     }))
 }

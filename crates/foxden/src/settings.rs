@@ -34,6 +34,10 @@ pub struct Settings {
     pub mail_from: String,
     /// The wait after a mail's first failed hand-off (ms); doubles with each failure.
     pub mail_retry_ms: i64,
+    /// Extra CA certificates (PEM) trusted for push services, besides Mozilla's list.
+    pub push_ca_file: Option<PathBuf>,
+    /// The wait after a push's first failed attempt (ms); doubles with each failure.
+    pub push_retry_ms: i64,
     pub content_url: url::Url,
     /// Where the profile server is mounted (`/profile`: its API is `/profile/v1/…`).
     pub profile_server_prefix: String,
@@ -232,6 +236,14 @@ impl Settings {
             scrypt_max_wait_ms: src.number("scrypt_max_wait_ms")?.unwrap_or(1500).max(0),
             mail_retry_ms: src
                 .number("mail_retry_ms")?
+                .unwrap_or(30_000)
+                .clamp(1, 3_600_000),
+            push_ca_file: src
+                .text("push_ca_file")?
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
+            push_retry_ms: src
+                .number("push_retry_ms")?
                 .unwrap_or(30_000)
                 .clamp(1, 3_600_000),
             scrypt_refusal_hold_ms: src

@@ -42,6 +42,10 @@ pub struct Shared {
     pub ip_hmac_key: [u8; 32],
     /// Seals the codes foxden mails before they are stored (see [`crate::service::code_keys`]).
     pub codes: crate::service::code_keys::CodeKeys,
+    /// Queues Web Push messages and wakes this process's push worker ([`crate::push`]).
+    pub push: crate::push::PushState,
+    /// Sends pushes (the VAPID key and the HTTPS client; used by the worker only).
+    pub push_sender: Arc<crate::push::PushSender>,
 }
 
 impl AppState {

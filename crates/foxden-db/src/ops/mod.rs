@@ -15,6 +15,7 @@ mod mail_queue;
 mod oauth;
 pub mod planned;
 mod profiles;
+mod push_queue;
 mod rate_limits;
 pub(crate) mod rows;
 mod security;
@@ -31,6 +32,7 @@ pub use oauth::{
     ClientId, OAuthClient, OAuthClients, OAuthCode, OAuthGrants, OAuthToken, OAuthTokenKind,
 };
 pub use profiles::Profiles;
+pub use push_queue::{NewPush, PushQueue, QueuedPush};
 pub use rate_limits::RateLimits;
 pub use security::SecurityEvents;
 pub use sessions::Sessions;

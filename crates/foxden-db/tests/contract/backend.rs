@@ -136,15 +136,16 @@ async fn migrations_are_recorded_once_and_schemas_match() {
         db.migrate().await.unwrap();
     }
     let c = rusqlite::Connection::open(&file).unwrap();
-    let (n, max): (i64, i64) = c
+    let (n, distinct, max): (i64, i64, i64) = c
         .query_row(
-            "SELECT COUNT(*), MAX(version) FROM schema_migrations",
+            "SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM schema_migrations",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
     assert!(n >= 1);
-    assert_eq!(n, max, "versions 1..=n, each once");
+    assert_eq!(n, distinct, "each version once");
+    assert_eq!(max, n, "versions 1..n, no gap");
     let (lite_cols, lite_idx) = sqlite_shape(&file);
     for table in [
         "accounts",

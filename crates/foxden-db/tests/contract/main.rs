@@ -17,6 +17,7 @@ mod oauth;
 mod password;
 mod pg_session_cache;
 mod profiles;
+mod push_queue;
 mod rate_limits;
 mod reset;
 mod security;
@@ -128,6 +129,12 @@ contract_cases! {
     mail_queue::mail_enqueued_in_a_transaction_needs_its_commit,
     mail_queue::concurrent_claimers_never_share_a_message,
     mail_queue::depth_counts_queued_and_untried_mail,
+    push_queue::push_round_trips_and_is_claimed_once_per_lease,
+    push_queue::push_claim_takes_the_oldest_due_first_up_to_the_limit,
+    push_queue::pushes_sent_retried_and_given_up,
+    push_queue::push_enqueued_in_a_transaction_needs_its_commit,
+    push_queue::drop_pushes_to_takes_only_that_device_and_endpoint,
+    push_queue::concurrent_push_claimers_never_share_a_message,
     oauth::oauth_clients_round_trip_register_and_rotate,
     oauth::oauth_code_is_taken_once_even_concurrently,
     oauth::oauth_tokens_round_trip_touch_and_revoke,

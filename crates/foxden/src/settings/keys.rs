@@ -83,6 +83,21 @@ pub static KEYS: &[Key] = &[
         show: |s| s.mail_retry_ms.to_string(),
     },
     Key {
+        name: "push_ca_file",
+        default: "unset",
+        meaning: "a PEM file of CA certificates trusted for Web Push services besides the Mozilla CA list (a self-hosted autopush with a private CA)",
+        show: |s| match &s.push_ca_file {
+            Some(path) => quoted(path.display()),
+            None => "(none)".into(),
+        },
+    },
+    Key {
+        name: "push_retry_ms",
+        default: "30000",
+        meaning: "wait after a Web Push's first failed attempt (429, 5xx, no answer); it doubles with each further failure up to 1 h (at least the push service's `Retry-After`), for 12 attempts at most and never past the push's TTL",
+        show: |s| s.push_retry_ms.to_string(),
+    },
+    Key {
         name: "content_url",
         default: "the public URL",
         meaning: "where links in mail point (`/verify_email`, `/complete_signin`, …) and the `authorization_endpoint` (`/authorization`) of `/.well-known/openid-configuration`; foxden serves those pages only when this is the public URL",

@@ -51,6 +51,8 @@ pub struct Options {
     pub profile_server_prefix: &'static str,
     /// `FOXDEN_PUSH_ALLOWED_SERVERS`; unset → Mozilla's autopush hosts.
     pub push_allowed_servers: Option<&'static str>,
+    /// The push worker's servers, hook and settings (default: Mozilla's hosts, a log line).
+    pub push: Option<crate::push_delivery::PushSetup>,
 }
 
 impl Options {
@@ -86,6 +88,7 @@ impl Default for Options {
             discovery: None,
             profile_server_prefix: "/profile",
             push_allowed_servers: None,
+            push: None,
         }
     }
 }
@@ -96,6 +99,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's own storage handle (its database, on either backend).
     pub db: foxden_db::Store,
+    /// The server's shared state (its push queue, VAPID key, …).
+    pub state: foxden::state::AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     _owned_dir: Option<tempfile::TempDir>,
@@ -135,7 +140,9 @@ pub async fn spawn_with(opts: Options) -> TestApp {
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     let addr = listener.local_addr().unwrap();
-    let public_url = url::Url::parse(&format!("http://{addr}/")).unwrap();
+    let push = opts.push.unwrap_or_default();
+    let public_url = push.public_url.unwrap_or_else(|| format!("http://{addr}/"));
+    let public_url = url::Url::parse(&public_url).unwrap();
     let defaults = Settings::for_tests(addr, &data_dir);
     let settings = Settings {
         discovery: opts
@@ -178,12 +185,18 @@ pub async fn spawn_with(opts: Options) -> TestApp {
             Some(p) => foxden::settings::push_servers_regex(p).unwrap(),
             None => defaults.push_allowed_servers.clone(),
         },
+        push_ca_file: push.ca_file,
+        push_retry_ms: push.retry_ms,
         ..defaults
     };
-    let app = foxden::Application::build_on(settings, listener)
+    let mut app = foxden::Application::build_on(settings, listener)
         .await
         .expect("build app");
+    if let Some((allowed, gone)) = push.hooks {
+        app = app.with_push_hooks(allowed, gone);
+    }
     let db = app.state.db.clone();
+    let state = app.state.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -193,6 +206,7 @@ pub async fn spawn_with(opts: Options) -> TestApp {
         data_dir,
         http: reqwest::Client::new(),
         db,
+        state,
         shutdown: Some(tx),
         task: Some(task),
         _owned_dir: owned_dir,

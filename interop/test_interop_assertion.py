@@ -1,0 +1,77 @@
+"""Interop tests of the BrowserID assertion routes with PyFxA 0.7.9, the last PyFxA
+whose `fxa.core.Session` still has `get_identity_assertion` (0.8 removed it).
+
+PyFxA signs `/certificate/sign`'s certificate into an assertion with PyBrowserID;
+`fxa.oauth.Client` then trades the assertion at the OAuth-server flavour's
+`POST /v1/authorization` for a code, and the code at `/v1/token`.
+
+PyFxA's default keypair is DSA, which foxden does not verify (errno 104, see
+docs/api-deviations.toml), so the tests hand `get_identity_assertion` an RSA
+keypair made with `cryptography` and loaded as PyBrowserID's `RS256Key`.
+"""
+
+import pytest
+
+import browserid.jwt
+import fxa.oauth
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from test_interop import FOXDEN_URL, expect_error, step
+from test_interop_oauth import CLIENT_ID, CLIENT_SECRET, verified_session
+
+pytestmark = pytest.mark.skipif(
+    not FOXDEN_URL or not CLIENT_ID,
+    reason="FOXDEN_URL and FOXDEN_OAUTH_CLIENT_ID must be set (use interop/run.sh)",
+)
+
+
+def rsa_keypair():
+    """(public key data for /certificate/sign, PyBrowserID private key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = key.private_numbers()
+    n, e = numbers.public_numbers.n, numbers.public_numbers.e
+    public = {"algorithm": "RS", "n": str(n), "e": str(e)}
+    private = browserid.jwt.RS256Key({"n": str(n), "e": str(e), "d": str(numbers.d)})
+    return public, private
+
+
+def oauth_audience():
+    """The OAuth server's URL, which assertions for it must name."""
+    return FOXDEN_URL[: -len("/v1")] if FOXDEN_URL.endswith("/v1") else FOXDEN_URL
+
+
+def test_get_identity_assertion_trades_at_authorization_for_a_code():
+    client, address, password, session = verified_session()
+    keypair = rsa_keypair()
+    with step("Session.get_identity_assertion (POST /v1/certificate/sign)"):
+        assertion = session.get_identity_assertion(oauth_audience(), keypair=keypair)
+    assert assertion.count("~") == 1, "a backed assertion: certificate~assertion"
+    oauth = fxa.oauth.Client(CLIENT_ID, CLIENT_SECRET, server_url=FOXDEN_URL, cache=None)
+    with step("POST /v1/authorization (assertion)"):
+        code = oauth.authorize_code(assertion, scope="profile")
+    with step("POST /v1/token (client_secret)"):
+        tokens = oauth.trade_code(code)
+    assert tokens["scope"] == "profile", tokens
+    with step("POST /v1/verify"):
+        info = oauth.verify_token(tokens["access_token"], scope="profile")
+    assert info["user"] == session.uid and info["client_id"] == CLIENT_ID, info
+
+    with step("an assertion for another audience"):
+        elsewhere = session.get_identity_assertion("https://rp.example", keypair=keypair)
+    expect_error("POST /v1/authorization with another audience",
+                 lambda: oauth.authorize_code(elsewhere, scope="profile"), 401, 104)
+    with step("an expired assertion"):
+        stale = session.get_identity_assertion(oauth_audience(), keypair=keypair, exp=1000)
+    expect_error("POST /v1/authorization with an expired assertion",
+                 lambda: oauth.authorize_code(stale, scope="profile"), 401, 104)
+    client.destroy_account(address, password)
+
+
+def test_a_dsa_assertion_is_refused_with_104():
+    client, address, password, session = verified_session()
+    with step("Session.get_identity_assertion with PyFxA's default (DSA) keypair"):
+        assertion = session.get_identity_assertion(oauth_audience())
+    oauth = fxa.oauth.Client(CLIENT_ID, CLIENT_SECRET, server_url=FOXDEN_URL, cache=None)
+    expect_error("POST /v1/authorization with a DSA assertion",
+                 lambda: oauth.authorize_code(assertion, scope="profile"), 401, 104)
+    client.destroy_account(address, password)
