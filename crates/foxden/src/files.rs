@@ -24,6 +24,28 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Makes `path` readable only by its owner if it is not already (a key file
+/// copied in by hand keeps its contents, not its mode).
+pub fn make_private(path: &Path) -> io::Result<()> {
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Writes `contents` to `path` (mode 0600) through a temporary file renamed into
+/// place, so a crash leaves the old file or the new one, never half of one.
+pub fn write_private_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = create_private_file(&tmp)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Reads the 32-byte secret at `path`, creating it (mode 0600) on first use.
 pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
     match std::fs::read_to_string(path) {
@@ -35,10 +57,7 @@ pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
                     "secret file is not 64 hex characters",
                 )
             })?;
-            let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-            }
+            make_private(path)?;
             Ok(secret)
         }
         Err(err) if err.kind() == io::ErrorKind::NotFound => {

@@ -7,7 +7,7 @@
 //! rotation so what it signed still verifies. A key's creation time is its
 //! file's modification time (a rename keeps it).
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -117,15 +117,8 @@ impl SigningKey {
         let der = pair
             .as_der()
             .map_err(|_| "cannot encode the RSA key".to_string())?;
-        let tmp = path.with_extension("der.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        let write = || -> io::Result<()> {
-            let mut file = files::create_private_file(&tmp)?;
-            file.write_all(der.as_ref())?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        files::write_private_atomically(path, der.as_ref())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Self::load(path)?.ok_or_else(|| format!("{} vanished", path.display()))
     }
 

@@ -7,7 +7,7 @@
 //! `https:` or `mailto:` URI; an `http:` public URL, as in a test setup, is left out,
 //! which RFC 8292 permits: `sub` is a SHOULD).
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use aws_lc_rs::rand::SystemRandom;
@@ -52,15 +52,7 @@ impl VapidKey {
         let path = data_dir.join(KEY_FILE);
         let der = match std::fs::read(&path) {
             Ok(der) => {
-                use std::os::unix::fs::PermissionsExt;
-                let mode = std::fs::metadata(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
-                    .permissions()
-                    .mode();
-                if mode & 0o077 != 0 {
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                }
+                files::make_private(&path).map_err(|e| format!("{}: {e}", path.display()))?;
                 der
             }
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
@@ -69,15 +61,8 @@ impl VapidKey {
                 let der = pair
                     .to_pkcs8v1()
                     .map_err(|_| "cannot encode the VAPID key".to_string())?;
-                let tmp = path.with_extension("der.tmp");
-                let _ = std::fs::remove_file(&tmp);
-                let write = || -> io::Result<()> {
-                    let mut file = files::create_private_file(&tmp)?;
-                    file.write_all(der.as_ref())?;
-                    file.sync_all()?;
-                    std::fs::rename(&tmp, &path)
-                };
-                write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                files::write_private_atomically(&path, der.as_ref())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 der.as_ref().to_vec()
             }
             Err(err) => return Err(format!("cannot read {}: {err}", path.display())),
