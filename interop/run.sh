@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Interop harness: run PyFxA (0.8.2 = Hawk, 0.9.0 = Bearer) against a foxden binary.
+# Interop harness: run PyFxA (0.8.2 = Hawk, 0.9.0 = Bearer, 0.7.9 = BrowserID assertions)
+# against a foxden binary.
 #
 # Usage: interop/run.sh [path/to/foxden]     (default: target/release/foxden)
 #
 # Environment knobs (all optional):
-#   PYFXA_VERSIONS="0.8.2 0.9.0"   which PyFxA versions to run (each needs requirements-<v>.txt)
+#   PYFXA_VERSIONS="0.8.2 0.9.0 0.7.9"  which PyFxA versions to run (each needs
+#                                  requirements-<v>.txt; see tests_for for the files each runs)
 #   INTEROP_CACHE=<dir>            where the venvs live (default: this directory)
 #   PYTHON=python3                 interpreter used to create the venvs
 #   PYTEST_ARGS="-k lifecycle"     extra pytest arguments
@@ -17,7 +19,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 BIN="${1:-$ROOT/target/release/foxden}"
 PYTHON="${PYTHON:-python3}"
 CACHE="${INTEROP_CACHE:-$HERE}"
-read -r -a VERSIONS <<<"${PYFXA_VERSIONS:-0.8.2 0.9.0}"
+read -r -a VERSIONS <<<"${PYFXA_VERSIONS:-0.8.2 0.9.0 0.7.9}"
 read -r -a EXTRA_PYTEST <<<"${PYTEST_ARGS:-}"
 
 if [[ ! -x "$BIN" ]]; then
@@ -186,15 +188,26 @@ fi
 log "foxden is up ($HEARTBEAT answered 200)"
 
 # --- pytest per PyFxA version -------------------------------------------------------
+# The test files for a PyFxA version: 0.7.* is the last with Session.get_identity_assertion,
+# so it runs only the BrowserID assertion tests; 0.8+ (Hawk, then Bearer) runs the rest.
+tests_for() {
+    case "$1" in
+        0.7.*) printf '%s\n' "$HERE/test_interop_assertion.py" ;;
+        *) printf '%s\n' "$HERE/test_interop.py" "$HERE/test_interop_oauth.py" \
+            "$HERE/test_interop_devices.py" ;;
+    esac
+}
+
 STATUS=0
 SUMMARY=()
 for ver in "${VERSIONS[@]}"; do
-    log "pytest with PyFxA $ver"
+    mapfile -t TESTS < <(tests_for "$ver")
+    log "pytest with PyFxA $ver: ${TESTS[*]##*/}"
     if (
         cd "$HERE"
         FOXDEN_URL="http://127.0.0.1:$HTTP_PORT/v1" FOXDEN_MAIL_DIR="$MAIL" \
             FOXDEN_OAUTH_CLIENT_ID="$OAUTH_CLIENT_ID" FOXDEN_OAUTH_CLIENT_SECRET="$OAUTH_CLIENT_SECRET" \
-            "${VENV[$ver]}/bin/python" -m pytest "$HERE/test_interop.py" "$HERE/test_interop_oauth.py" \
+            "${VENV[$ver]}/bin/python" -m pytest "${TESTS[@]}" \
             -p no:cacheprovider -v -rfEs --tb=short \
             --junitxml="$WORK/junit-$ver.xml" \
             ${EXTRA_PYTEST[@]+"${EXTRA_PYTEST[@]}"}

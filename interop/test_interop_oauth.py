@@ -9,7 +9,9 @@ Environment (set by run.sh, besides test_interop.py's):
       run.sh registered with `foxden client add` before starting the server.
 
 PyFxA 0.8.2 and 0.9.0 have no BrowserID assertion helper (`get_identity_assertion`
-is gone from `fxa.core`), so the assertion routes are not driven from here.
+is gone from `fxa.core`), so the assertion routes are driven by
+test_interop_assertion.py, which run.sh runs with PyFxA 0.7.9 only (and this file
+with 0.8.2 and 0.9.0 only).
 """
 
 import base64
