@@ -24,7 +24,7 @@ static TIMESTAMP: HeaderName = HeaderName::from_static("timestamp");
 
 pub fn router(state: AppState) -> Router {
     let routes = crate::openapi::routes();
-    let document = crate::openapi::document_routes(&routes.document);
+    let document = crate::openapi::document_routes(routes.document);
     let v1 = routes
         .v1
         .merge(document.clone())

@@ -1,13 +1,13 @@
 //! `/account/create`, `/account/login` and its unblock codes; the rest of
 //! `/account/*` is in [`super::account_status`].
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Empty, MailRequest};
 use crate::customs::{self, Action, PasswordGate, Subject, UnblockCodes};
@@ -23,12 +23,12 @@ use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{Alnum, Bounded, ClientSalt, Email, Hex, RequestedVerification, Service};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create))
-        .routes(routes!(login))
-        .routes(routes!(send_unblock_code))
-        .routes(routes!(reject_unblock_code))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(create))
+        .routes(api_routes!(login))
+        .routes(api_routes!(send_unblock_code))
+        .routes(api_routes!(reject_unblock_code))
 }
 
 /// `?keys=&service=&verificationMethod=` of create, login and reauth.

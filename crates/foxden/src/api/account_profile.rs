@@ -6,14 +6,14 @@
 //! Like Mozilla's route it has no rate-limit rule: it reads, and only for the
 //! holder of a valid token.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::Json;
 use foxden_db::Uid;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::ErrorResponse;
 use crate::auth::SessionAuth;
@@ -22,8 +22,8 @@ use crate::oauth::access::{self, AccessToken, BearerAccess};
 use crate::service::profile::{self, AccountProfile, Viewer};
 use crate::state::AppState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(account_profile))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(account_profile))
 }
 
 /// A session token (Hawk or `Bearer fxs_…`; its account's uid) or an OAuth access

@@ -1,13 +1,13 @@
 //! `/account/keys`, `/account/status`, `/account/credentials/status`,
 //! `/account/destroy`, and the retired `/account/unlock/*`.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use foxden_db::ops::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::{KeyFetchAuth, SessionAuth};
@@ -18,14 +18,14 @@ use crate::service::signin::{self, Credentials};
 use crate::state::AppState;
 use crate::validate::{Email, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(keys))
-        .routes(routes!(status_by_uid, status_by_email))
-        .routes(routes!(credentials_status))
-        .routes(routes!(destroy))
-        .routes(routes!(unlock_resend_code))
-        .routes(routes!(unlock_verify_code))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(keys))
+        .routes(api_routes!(status_by_uid, status_by_email))
+        .routes(api_routes!(credentials_status))
+        .routes(api_routes!(destroy))
+        .routes(api_routes!(unlock_resend_code))
+        .routes(api_routes!(unlock_verify_code))
 }
 
 #[utoipa::path(post, path = "/account/unlock/resend_code", tag = "Account",

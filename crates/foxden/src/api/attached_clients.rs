@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::devices::{access_stamps, formatted, Location};
 use super::{Empty, ErrorResponse};
@@ -26,11 +26,11 @@ use crate::service::devices::{self, synthesize_name};
 use crate::state::AppState;
 use crate::validate::Hex;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(destroy))
-        .routes(routes!(sessions))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(list))
+        .routes(api_routes!(destroy))
+        .routes(api_routes!(sessions))
 }
 
 /// One connected client.

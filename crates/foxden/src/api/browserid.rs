@@ -1,6 +1,8 @@
 //! BrowserID (deprecated but still used by older Sync clients):
 //! `/.well-known/browserid`, `/.well-known/public-keys` and `POST /certificate/sign`.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -10,8 +12,6 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::auth::Authed;
 use crate::browserid::{BrowserIdPublicKey, Jwk};
@@ -25,14 +25,14 @@ const MAX_DURATION_MS: i64 = 24 * 60 * 60 * 1000;
 const NONEXISTENT: &str = "/.well-known/browserid/nonexistent.html";
 
 /// Routes at the server root (not under `/v1`).
-pub fn root_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(well_known_browserid))
-        .routes(routes!(public_keys))
+pub fn root_routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(well_known_browserid))
+        .routes(api_routes!(public_keys))
 }
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(sign))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(sign))
 }
 
 /// BrowserID's support document (fields in the order serde_json's map wrote them).

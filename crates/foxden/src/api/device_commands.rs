@@ -2,13 +2,13 @@
 //! `/account/devices/invoke_command` stores a command in the target device's
 //! queue, `/account/device/commands` pages through the caller's.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::ErrorResponse;
 use crate::auth::SessionOrRefreshToken;
@@ -19,10 +19,10 @@ use crate::service::device_commands;
 use crate::state::AppState;
 use crate::validate::Hex;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(invoke_command))
-        .routes(routes!(commands))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(invoke_command))
+        .routes(api_routes!(commands))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use foxden_db::ops::Device;
@@ -11,8 +13,6 @@ use foxden_db::Millis;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionOrRefreshToken;
@@ -28,11 +28,11 @@ use crate::validate::device::{
 };
 use crate::validate::Hex;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(list))
-        .routes(routes!(destroy))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(register))
+        .routes(api_routes!(list))
+        .routes(api_routes!(destroy))
 }
 
 /// Mozilla's `lastAccessTimeUpdates.earliestSaneTimestamp`: access times before

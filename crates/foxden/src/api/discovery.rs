@@ -4,22 +4,22 @@
 //! §17.2.3) and `/.well-known/openid-configuration` (which Fenix and iOS need
 //! too, §17.3). Every URL in them is a setting ([`Discovery`]).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::settings::discovery::Discovery;
 use crate::state::AppState;
 
-pub fn root_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(client_configuration))
-        .routes(routes!(openid_configuration))
+pub fn root_routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(client_configuration))
+        .routes(api_routes!(openid_configuration))
 }
 
 /// Base URLs (no trailing `/`, no `/v1`): Firefox appends `/v1` to the auth,

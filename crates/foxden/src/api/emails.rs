@@ -1,11 +1,11 @@
 //! `/recovery_email/*`: status, verify_code, resend_code.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
@@ -19,11 +19,11 @@ use crate::service::verification::{self, is_fully_verified, LinkParams};
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(status))
-        .routes(routes!(verify_code))
-        .routes(routes!(resend_code))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(status))
+        .routes(api_routes!(verify_code))
+        .routes(api_routes!(resend_code))
 }
 
 /// `/recovery_email/status`'s answer (fields in the order serde_json's map wrote them).

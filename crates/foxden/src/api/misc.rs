@@ -1,15 +1,15 @@
 //! Small utility routes.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(random_bytes))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(random_bytes))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,7 +6,7 @@
 //! (`customs::check`, or `customs::PasswordGate::enter` for a password check, in
 //! the handler and nowhere else), then a service that
 //! returns domain values, then a typed `Serialize` response. Each handler's
-//! `#[utoipa::path]` is both its route (via `utoipa_axum::routes!`) and its
+//! `#[utoipa::path]` is both its route (via [`crate::openapi::api_routes!`]) and its
 //! entry in the OpenAPI document ([`crate::openapi`]).
 
 pub(crate) mod account;
@@ -32,10 +32,10 @@ mod redirects;
 mod security;
 pub(crate) mod session;
 
+use crate::openapi::ApiRouter;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{ToResponse, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
 
 use crate::mail::Locale;
 use crate::service::verification::LinkParams;
@@ -122,8 +122,8 @@ pub struct ErrorResponse {
     expired_at: Option<i64>,
 }
 
-pub fn v1_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn v1_routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .merge(account::routes())
         .merge(account_status::routes())
         .merge(account_profile::routes())

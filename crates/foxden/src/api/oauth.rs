@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::{Path, State};
 use axum::Json;
 use foxden_db::ops::OAuthGrants;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::oauth_token::ClientAuthHeader;
 use super::{Empty, ErrorResponse};
@@ -30,12 +30,12 @@ use crate::oauth::tokens;
 use crate::state::AppState;
 use crate::validate::{Bounded, Hex, Service};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(client_info))
-        .routes(routes!(authorization))
-        .routes(routes!(destroy))
-        .routes(routes!(scoped_key_data))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(client_info))
+        .routes(api_routes!(authorization))
+        .routes(api_routes!(destroy))
+        .routes(api_routes!(scoped_key_data))
 }
 
 /// `getClientInfo`: what the sign-in pages show and where they send the code.

@@ -8,6 +8,8 @@
 //! `oauth_server_assertion.rs`. Mozilla has no
 //! rate-limit rule for these routes, so none is checked here.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -17,8 +19,6 @@ use foxden_db::ops::{OAuthClients, OAuthGrants, OAuthToken, OAuthTokenKind};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::oauth::ClientInfo;
 use super::{Empty, ErrorResponse};
@@ -31,14 +31,14 @@ use crate::openid::AccessTokenClaims;
 use crate::state::AppState;
 use crate::validate::{Bounded, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(client_info))
-        .routes(routes!(authorization_page))
-        .routes(routes!(verify))
-        .routes(routes!(introspect))
-        .routes(routes!(destroy))
-        .routes(routes!(id_token_verify))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(client_info))
+        .routes(api_routes!(authorization_page))
+        .routes(api_routes!(verify))
+        .routes(api_routes!(introspect))
+        .routes(api_routes!(destroy))
+        .routes(api_routes!(id_token_verify))
 }
 
 /// A JSON body as [`ApiJson`] parses it, its failures numbered by the OAuth server (109).

@@ -6,13 +6,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use foxden_db::ops::{OAuthClients, OAuthGrants, OAuthTokenKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::oauth::{ScopedKeyData, ScopedKeyDataResponse};
 use super::oauth_server::OAuthJson;
@@ -29,12 +29,12 @@ use crate::oauth::scopes::ScopeSet;
 use crate::state::AppState;
 use crate::validate::{Bounded, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(authorization))
-        .routes(routes!(key_data))
-        .routes(routes!(authorized_clients))
-        .routes(routes!(authorized_clients_destroy))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(authorization))
+        .routes(api_routes!(key_data))
+        .routes(api_routes!(authorized_clients))
+        .routes(api_routes!(authorized_clients_destroy))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -2,12 +2,12 @@
 //! `/oauth/token` (one request parser, [`grant_request`]) with the OAuth server's
 //! errnos, and `fxa-credentials` on a BrowserID `assertion` instead of a session.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::oauth_server::{BasicAuth, OAuthJson};
 use super::oauth_token::{grant_request, TokenBody, TokenResponse};
@@ -22,8 +22,8 @@ use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{Bounded, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(token))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(token))
 }
 
 /// `/v1/token`'s body: `/oauth/token`'s fields and the BrowserID `assertion` of

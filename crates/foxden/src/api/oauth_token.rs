@@ -1,6 +1,8 @@
 //! `POST /oauth/token`, auth-server flavour: `authorization_code` (PKCE or client
 //! secret), `refresh_token` and `fxa-credentials` (with the session token).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -8,8 +10,6 @@ use axum::Json;
 use foxden_db::SessionToken;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::ErrorResponse;
 use crate::auth::SessionAuth;
@@ -24,8 +24,8 @@ use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{Bounded, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(token))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(token))
 }
 
 /// The `Authorization` header of an OAuth route: none, HTTP Basic client

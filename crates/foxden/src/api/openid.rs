@@ -1,20 +1,20 @@
 //! `GET /v1/jwks`: the public keys that verify foxden's JWT access tokens and
 //! id_tokens (the Sync tokenserver fetches it to verify tokens locally).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::signing_keys::Jwk;
 use crate::state::AppState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(jwks))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(jwks))
 }
 
 /// The OpenID key set: the current key, then the previous one after a rotation.

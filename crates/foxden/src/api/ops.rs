@@ -1,22 +1,22 @@
 //! Dockerflow endpoints: `/__heartbeat__` (checks the database),
 //! `/__lbheartbeat__` (process is up), `/__version__`.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::Empty;
 use crate::state::AppState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(heartbeat))
-        .routes(routes!(lbheartbeat))
-        .routes(routes!(version))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(heartbeat))
+        .routes(api_routes!(lbheartbeat))
+        .routes(api_routes!(version))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,13 +1,13 @@
 //! `/password/change/*` and `/account/reset` (`/password/forgot/*` is in
 //! [`super::password_forgot`]).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::ErrorResponse;
 use crate::auth::{AccountResetAuth, PasswordChangeAuth};
@@ -27,11 +27,11 @@ use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{ClientSalt, Email, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(start))
-        .routes(routes!(finish))
-        .routes(routes!(account_reset))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(start))
+        .routes(api_routes!(finish))
+        .routes(api_routes!(account_reset))
 }
 
 #[derive(Deserialize, ToSchema)]

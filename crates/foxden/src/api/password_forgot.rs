@@ -1,13 +1,13 @@
 //! `/password/forgot/*`: the mailed reset code (`send_code`, `resend_code`,
 //! `verify_code`, `status`) and the 8-digit OTP (`send_otp`, `verify_otp`).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Empty, ErrorResponse, MailRequest};
 use crate::auth::{Authed, PasswordForgotAuth};
@@ -22,14 +22,14 @@ use crate::state::AppState;
 use crate::validate::{Digits, Email, Hex, Service};
 use foxden_db::PasswordForgotToken;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(send_code))
-        .routes(routes!(resend_code))
-        .routes(routes!(verify_code))
-        .routes(routes!(status))
-        .routes(routes!(send_otp))
-        .routes(routes!(verify_otp))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(send_code))
+        .routes(api_routes!(resend_code))
+        .routes(api_routes!(verify_code))
+        .routes(api_routes!(status))
+        .routes(api_routes!(send_otp))
+        .routes(api_routes!(verify_otp))
 }
 
 /// `?service=&keys=`: `service` stands in for the body's (Mozilla's

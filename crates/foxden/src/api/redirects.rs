@@ -3,24 +3,24 @@
 //! page of the content server with the query unchanged (by default foxden
 //! itself, whose pages are in [`crate::pages`]).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::error::ApiResult;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use crate::validate::{Bounded, Service};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(verify_email))
-        .routes(routes!(complete_reset_password))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(verify_email))
+        .routes(api_routes!(complete_reset_password))
 }
 
 /// Hex (an even number of digits, at least two) of at most `MAX` characters.

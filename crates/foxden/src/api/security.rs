@@ -1,13 +1,13 @@
 //! `GET /securityEvents`: the account's recent security events, newest first.
 //! PROTOCOL §13 marks the exact shape UNCONFIRMED; this is what the settings UI reads.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use foxden_db::ops::*;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::ErrorResponse;
 use crate::auth::SessionAuth;
@@ -15,8 +15,8 @@ use crate::error::ApiResult;
 use crate::service::security::LIST_LIMIT;
 use crate::state::AppState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(list))
 }
 
 /// One event (fields in the order serde_json's map wrote them).

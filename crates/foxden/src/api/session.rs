@@ -1,6 +1,8 @@
 //! `/session/*`: status, duplicate, reauth, destroy, and the 6-digit code
 //! confirmation (`verify_code`, `resend_code`).
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use foxden_crypto::token::TokenKind;
@@ -9,8 +11,6 @@ use foxden_db::{SessionToken, Unverified, VerificationMethod};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::account::{KeysQuery, LoginBody, SignedInResponse};
 use super::{Empty, ErrorResponse};
@@ -29,14 +29,14 @@ use crate::service::verification::{self, session_verification};
 use crate::state::AppState;
 use crate::validate::{Bounded, Hex, Service};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(status))
-        .routes(routes!(duplicate))
-        .routes(routes!(reauth))
-        .routes(routes!(destroy))
-        .routes(routes!(verify_code))
-        .routes(routes!(resend_code))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .routes(api_routes!(status))
+        .routes(api_routes!(duplicate))
+        .routes(api_routes!(reauth))
+        .routes(api_routes!(destroy))
+        .routes(api_routes!(verify_code))
+        .routes(api_routes!(resend_code))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -17,12 +17,12 @@
 mod handlers;
 mod tagged;
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Router;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::error::{ApiError, ProfileError};
 use crate::oauth::access::{self, AccessToken};
@@ -32,15 +32,18 @@ pub use tagged::checksum;
 
 /// The profile server's routes, to be nested at the configured prefix.
 pub fn routes() -> Router<AppState> {
-    let (v1, _document) = OpenApiRouter::new()
-        .routes(routes!(handlers::profile))
-        .routes(routes!(handlers::uid))
-        .routes(routes!(handlers::email))
-        .routes(routes!(handlers::avatar))
-        .routes(routes!(handlers::display_name, handlers::set_display_name))
+    let (v1, _document) = ApiRouter::new()
+        .routes(api_routes!(handlers::profile))
+        .routes(api_routes!(handlers::uid))
+        .routes(api_routes!(handlers::email))
+        .routes(api_routes!(handlers::avatar))
+        .routes(api_routes!(
+            handlers::display_name,
+            handlers::set_display_name
+        ))
         .split_for_parts();
-    let (images, _document) = OpenApiRouter::new()
-        .routes(routes!(handlers::avatar_image))
+    let (images, _document) = ApiRouter::new()
+        .routes(api_routes!(handlers::avatar_image))
         .split_for_parts();
     Router::new()
         .nest("/v1", v1.fallback(not_found))
