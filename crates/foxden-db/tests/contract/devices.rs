@@ -353,8 +353,17 @@ pub async fn expire_push_endpoint_only_for_the_current_callback(db: Store) {
         .expire_push_endpoint(&other, &d.id, &callback)
         .await
         .unwrap());
-    assert!(!db.device(&uid, &d.id).await.unwrap().unwrap().push_endpoint_expired);
-    assert!(db.expire_push_endpoint(&uid, &d.id, &callback).await.unwrap());
+    assert!(
+        !db.device(&uid, &d.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .push_endpoint_expired
+    );
+    assert!(db
+        .expire_push_endpoint(&uid, &d.id, &callback)
+        .await
+        .unwrap());
     let stored = db.device(&uid, &d.id).await.unwrap().unwrap();
     assert_eq!(
         stored,

@@ -45,7 +45,11 @@ pub struct ExpireGoneEndpoints(pub foxden_db::Store);
 impl EndpointGone for ExpireGoneEndpoints {
     async fn endpoint_gone(&self, uid: Uid, device_id: [u8; 16], endpoint: &str) {
         use foxden_db::ops::Devices;
-        match self.0.expire_push_endpoint(&uid, &device_id, endpoint).await {
+        match self
+            .0
+            .expire_push_endpoint(&uid, &device_id, endpoint)
+            .await
+        {
             Ok(marked) => {
                 tracing::info!(device = %hex::encode(device_id), marked, "push endpoint gone")
             }

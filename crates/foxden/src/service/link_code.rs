@@ -45,7 +45,9 @@ pub async fn apply_code(
     let reason = if outcome.account_newly_verified {
         Some(EmptyReason::AccountVerify)
     } else {
-        outcome.session_verified.then_some(EmptyReason::AccountConfirm)
+        outcome
+            .session_verified
+            .then_some(EmptyReason::AccountConfirm)
     };
     let push = push.zip(reason);
     if let Some((state, reason)) = push {

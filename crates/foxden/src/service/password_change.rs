@@ -135,7 +135,15 @@ pub async fn finish(
     let notice = super::verification::password_changed_mail(state, &account, &req.links);
     let new_tokens = (new_session.as_ref(), &key_fetch_tokens[..]);
     let push = (&Message::PasswordChanged, to);
-    replace_credentials(state, token, &uid, &credentials, new_tokens, (&notice, push)).await?;
+    replace_credentials(
+        state,
+        token,
+        &uid,
+        &credentials,
+        new_tokens,
+        (&notice, push),
+    )
+    .await?;
     tracing::info!(uid = %hex::encode(uid), "password changed");
     Ok(Finished {
         uid,

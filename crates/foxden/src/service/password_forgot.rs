@@ -228,7 +228,15 @@ pub async fn reset_account(
     let notice = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
     let new_tokens = (new_session.as_ref(), &key_fetch_tokens[..]);
     let push = (&Message::PasswordReset, To::All);
-    replace_credentials(state, token, &uid, &credentials, new_tokens, (&notice, push)).await?;
+    replace_credentials(
+        state,
+        token,
+        &uid,
+        &credentials,
+        new_tokens,
+        (&notice, push),
+    )
+    .await?;
     tracing::info!(uid = %hex::encode(uid), "account reset");
     customs::forget_failures(state, &account.email).await;
     Ok(ResetDone {
