@@ -103,6 +103,41 @@ pub async fn queue(
         .await
 }
 
+/// Which devices `POST /account/devices/notify` names.
+pub enum NotifyTo {
+    /// `to: "all"`, but not the `excluded` ones.
+    All { excluded: Vec<DeviceId> },
+    /// `to: [ids]`.
+    Ids(Vec<DeviceId>),
+}
+
+/// `POST /account/devices/notify`: queues `payload` (already checked against
+/// the push payload schema) with `ttl_secs` for the named devices of `uid` that
+/// can get it; unknown ids are skipped, as Mozilla's filter does.
+pub async fn notify(
+    state: &AppState,
+    uid: &Uid,
+    to: &NotifyTo,
+    payload: serde_json::Value,
+    ttl_secs: u32,
+) -> DbResult<usize> {
+    let message = Message::Notify { payload, ttl_secs };
+    let tx = state.db.begin().await?;
+    let mut targets = targets(&tx, uid, To::All, &message).await?;
+    targets.retain(|t| match to {
+        NotifyTo::All { excluded } => !excluded.contains(&t.device_id),
+        NotifyTo::Ids(ids) => ids.contains(&t.device_id),
+    });
+    let allowed = &state.settings.push_allowed_servers;
+    let queued = state
+        .push
+        .enqueue(&tx, &targets, &message, allowed, now_ms())
+        .await?;
+    tx.commit().await?;
+    state.push.wake();
+    Ok(queued)
+}
+
 /// Deletes the account (its devices, tokens and all go with it) after queueing
 /// `account_destroyed` for its devices in the same transaction: the push queue
 /// has no foreign key, so the pushes outlive the rows. False if it was gone.

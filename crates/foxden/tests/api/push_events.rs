@@ -3,7 +3,8 @@
 //! with `http_ece`): `device_connected` to the other devices when a new device
 //! registers, `device_disconnected` on device and attached-client destroy,
 //! `command_received` with `notified: true`, and a 410 marking the device's
-//! `pushEndpointExpired` (the default endpoint-gone hook). Account events:
+//! `pushEndpointExpired` (the default endpoint-gone hook), and
+//! `POST /account/devices/notify`. Account events:
 //! `push_events_account.rs`. Skipped (passing) without `FOXDEN_TEST_PUSH_PYTHON`.
 
 use std::path::PathBuf;
@@ -293,4 +294,52 @@ async fn invoke_command_is_pushed_and_a_410_marks_the_endpoint_expired() {
     settle().await;
     assert_eq!(push.to("/gone/b").len(), 1, "nothing after the 410");
     assert_eq!(push.to("/ok/sender").len(), 2, "A heard of B and C only");
+}
+
+#[tokio::test]
+async fn devices_notify_pushes_a_schema_payload_to_the_named_devices() {
+    let Some(push) = PushService::start().await else {
+        return;
+    };
+    let app = push.app(Options::default()).await;
+    let a = signed_in(&app, "push.notify@example.com").await;
+    let a_id = register(&a, &push.device("A", "/ok/n-a"))
+        .await
+        .ok()
+        .str("id");
+    let mut b = a.another_device();
+    b.login(false).await.ok();
+    register(&b, &push.device("B", "/ok/n-b")).await.ok();
+    push.wait("/ok/n-a", 1).await;
+    let notify = |body: Value| {
+        let a = &a;
+        async move { a.session_post("/v1/account/devices/notify", &body).await }
+    };
+    let tabs = json!({"version": 1, "command": "sync:collection_changed",
+        "data": {"collections": ["tabs"]}});
+    // `to: "all"` less `excluded`, with a TTL.
+    let r = notify(json!({"to": "all", "excluded": [a_id], "payload": tabs, "TTL": 120})).await;
+    assert_eq!(r.ok().body, json!({}));
+    assert_push(&push.wait("/ok/n-b", 1).await[0], tabs.clone(), "120");
+    // A list of ids; TTL 0 by default; `_endpointAction` is accepted.
+    let body = json!({"to": [a_id], "payload": tabs, "_endpointAction": "accountVerify"});
+    notify(body).await.ok();
+    assert_push(&push.wait("/ok/n-a", 2).await[1], tabs.clone(), "0");
+    // What the schema refuses, and malformed recipients, are errno 107.
+    let destroyed = json!({"version": 1, "command": "fxaccounts:account_destroyed",
+        "data": {"uid": a.uid}});
+    for body in [
+        json!({"to": "all", "payload": destroyed}),
+        json!({"to": "all", "payload": {"version": 1, "command": "sync:collection_changed",
+            "data": {"collections": []}}}),
+        json!({"to": "some", "payload": tabs}),
+        json!({"to": ["nothex"], "payload": tabs}),
+        json!({"to": "all", "payload": tabs, "TTL": -1}),
+    ] {
+        notify(body).await.err(400, 107);
+    }
+    notify(json!({"to": "all"})).await.err(400, 108);
+    settle().await;
+    assert_eq!(push.to("/ok/n-a").len(), 2, "{:?}", push.to("/ok/n-a"));
+    assert_eq!(push.to("/ok/n-b").len(), 1, "{:?}", push.to("/ok/n-b"));
 }
