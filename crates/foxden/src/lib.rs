@@ -44,7 +44,8 @@ pub struct Application {
     router: Router,
     limits: serve::ConnectionLimits,
     pub state: AppState,
-    /// The push servers the push worker sends to (see [`Application::with_push_hooks`]).
+    /// The push servers the push worker sends to (`push_allowed_servers`) and its
+    /// endpoint-gone hook (see [`Application::with_push_hooks`]).
     push_allowed_servers: regex::Regex,
     push_gone: Arc<dyn push::EndpointGone>,
 }
@@ -78,21 +79,20 @@ impl Application {
     fn with_state(listener: TcpListener, state: AppState) -> Result<Self, String> {
         let limits = serve::ConnectionLimits::from_settings(&state.settings)?;
         let router = http::router(state.clone());
-        let push_allowed_servers = regex::Regex::new(push::MOZILLA_PUSH_SERVERS)
-            .map_err(|e| format!("push servers: {e}"))?;
         Ok(Application {
             listener,
             router,
             limits,
+            push_allowed_servers: state.settings.push_allowed_servers.clone(),
+            push_gone: Arc::new(push::ExpireGoneEndpoints(state.db.clone())),
             state,
-            push_allowed_servers,
-            push_gone: Arc::new(push::IgnoreGoneEndpoints),
         })
     }
 
-    /// The push servers the worker may send to (default: Mozilla's autopush
-    /// hosts) and what it calls when a push service says an endpoint is gone
-    /// (default: a log line).
+    /// For tests: the push servers the worker may send to (default: the
+    /// `push_allowed_servers` setting) and what it calls when a push service says
+    /// an endpoint is gone (default: [`push::ExpireGoneEndpoints`]).
+    #[doc(hidden)]
     pub fn with_push_hooks(
         mut self,
         allowed_servers: regex::Regex,

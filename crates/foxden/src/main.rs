@@ -207,6 +207,7 @@ async fn verify_account(settings: Settings, email: &str) -> Result<(), String> {
     // The emailCode also confirms the sessions created with it (sign-up, sign-ins before verification).
     let outcome = foxden::service::link_code::apply_code(
         &db,
+        None,
         &account.uid,
         &account.email_code,
         foxden_db::VerificationMethod::Email,

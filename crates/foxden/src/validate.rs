@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 pub mod device;
 mod email;
+pub mod push_payload;
 pub use email::Email;
 
 /// `N` bytes sent as exactly `2N` hex characters (either case, as FxA accepts).

@@ -116,6 +116,22 @@ pub trait Devices: Conn {
         Ok(self.exec(sql, p).await? > 0)
     }
 
+    /// Sets `push_endpoint_expired` of the device `uid`, `id` if its push
+    /// callback is still `endpoint` (a device that registered a new callback
+    /// since keeps it). False if no such device has that callback.
+    async fn expire_push_endpoint(
+        &self,
+        uid: &Uid,
+        id: &DeviceId,
+        endpoint: &str,
+    ) -> DbResult<bool> {
+        let sql = sql!(
+            "UPDATE devices SET push_endpoint_expired = TRUE \
+             WHERE uid = $1 AND id = $2 AND push_callback = $3"
+        );
+        Ok(self.exec(sql, params![uid, id, endpoint]).await? > 0)
+    }
+
     async fn device(&self, uid: &Uid, id: &DeviceId) -> DbResult<Option<Device>> {
         self.query_opt(DEVICE_BY_ID, params![uid, id], device_row)
             .await

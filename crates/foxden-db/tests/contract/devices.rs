@@ -331,3 +331,45 @@ pub async fn device_commands_page_expire_and_never_reuse_an_index(db: Store) {
     assert_eq!(page.messages.len(), 9);
     assert_eq!(page.max_index, 12);
 }
+
+pub async fn expire_push_endpoint_only_for_the_current_callback(db: Store) {
+    let new = seeded(&db).await;
+    let uid = new.account.uid;
+    let d = device(uid, Some(new.session.core.id_hash));
+    db.insert_device(&d).await.unwrap();
+    let callback = d.push_callback.clone().unwrap();
+    // Another endpoint (the device registered a new one since), another device
+    // or another account: nothing changes.
+    assert!(!db
+        .expire_push_endpoint(&uid, &d.id, "https://push.example/old")
+        .await
+        .unwrap());
+    assert!(!db
+        .expire_push_endpoint(&uid, &fixtures::rand(), &callback)
+        .await
+        .unwrap());
+    let other = seeded(&db).await.account.uid;
+    assert!(!db
+        .expire_push_endpoint(&other, &d.id, &callback)
+        .await
+        .unwrap());
+    assert!(
+        !db.device(&uid, &d.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .push_endpoint_expired
+    );
+    assert!(db
+        .expire_push_endpoint(&uid, &d.id, &callback)
+        .await
+        .unwrap());
+    let stored = db.device(&uid, &d.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        Device {
+            push_endpoint_expired: true,
+            ..d
+        }
+    );
+}

@@ -150,6 +150,7 @@ contract_cases! {
     devices::delete_device_takes_its_session_or_refresh_token,
     devices::prune_keeps_sessions_with_a_device,
     devices::device_commands_page_expire_and_never_reuse_an_index,
+    devices::expire_push_endpoint_only_for_the_current_callback,
     transactions::dropped_transaction_writes_nothing,
     transactions::composed_operations_commit_together,
     transactions::failed_statement_blocks_the_commit,

@@ -234,7 +234,7 @@ async fn destroy(
             return Err(ApiError::InvalidToken);
         }
     }
-    state.db.delete_account(&account.uid).await?;
+    crate::service::push_events::destroy_account(&state, &account.uid).await?;
     tracing::info!(uid = %hex::encode(account.uid), "account destroyed");
     Ok(Json(Empty {}))
 }

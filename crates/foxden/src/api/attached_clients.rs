@@ -163,9 +163,7 @@ async fn destroy(
         refresh_token_id: body.refresh_token_id.map(|h| h.0),
         device_id: body.device_id.map(|h| h.0),
     };
-    let event = attached_clients::destroy(&state, &auth.token, target).await?;
-    // push: wired when the push queue lands (deviceDisconnected when a device went).
-    drop(event);
+    attached_clients::destroy(&state, &auth.token, target).await?;
     Ok(Json(Empty {}))
 }
 

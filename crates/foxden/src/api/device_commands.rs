@@ -41,7 +41,7 @@ pub(crate) struct InvokeCommandBody {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InvokeCommandResponse {
     enqueued: bool,
-    /// Whether the target was told by push; false until push delivery is wired.
+    /// Whether a `command_received` push was queued for the target (delivered asynchronously).
     notified: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     notify_error: Option<String>,
@@ -72,7 +72,7 @@ async fn invoke_command(
         uid: Some(&uid),
     };
     customs::check(&state, Action::InvokeDeviceCommand, subject).await?;
-    let event = device_commands::invoke(
+    let notified = device_commands::invoke(
         &state,
         &auth,
         body.target.0,
@@ -81,12 +81,11 @@ async fn invoke_command(
         body.ttl.map(i64::from),
     )
     .await?;
-    // push: wired when the push queue lands (commandReceived); until then the
-    // target learns of the command only when it polls, so `notified` is false.
-    drop(event);
+    // `notified`: a push was queued (delivery is asynchronous, see
+    // docs/api-deviations.toml); without one the target learns of it when it polls.
     Ok(Json(InvokeCommandResponse {
         enqueued: true,
-        notified: false,
+        notified,
         notify_error: None,
     }))
 }

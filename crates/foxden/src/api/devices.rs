@@ -171,8 +171,6 @@ async fn register(
 ) -> ApiResult<Json<DeviceResponse>> {
     let fields = body.into_fields(&state)?;
     let registered = devices::register(&state, &auth, fields).await?;
-    // push: wired when the push queue lands (registered.events: deviceConnected).
-    drop(registered.events);
     let d = registered.device;
     let ua = devices::user_agent_of(&auth);
     Ok(Json(DeviceResponse {
@@ -281,8 +279,6 @@ async fn destroy(
     auth: SessionOrRefreshToken,
     ApiJson(body): ApiJson<DeviceDestroyBody>,
 ) -> ApiResult<Json<Empty>> {
-    let (_, event) = devices::destroy(&state, &auth.uid(), &body.id.0).await?;
-    // push: wired when the push queue lands (deviceDisconnected).
-    drop(event);
+    devices::destroy(&state, &auth.uid(), &body.id.0).await?;
     Ok(Json(Empty {}))
 }

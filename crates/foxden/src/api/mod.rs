@@ -16,6 +16,7 @@ mod attached_clients;
 pub mod browserid;
 mod device_commands;
 mod devices;
+mod devices_notify;
 pub(crate) mod discovery;
 pub(crate) mod emails;
 mod misc;
@@ -130,6 +131,7 @@ pub fn v1_routes() -> ApiRouter<AppState> {
         .merge(session::routes())
         .merge(devices::routes())
         .merge(device_commands::routes())
+        .merge(devices_notify::routes())
         .merge(attached_clients::routes())
         .merge(emails::routes())
         .merge(misc::routes())

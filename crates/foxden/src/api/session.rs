@@ -257,6 +257,7 @@ async fn verify_code(
         // any matching code does, an unverified email).
         crate::service::link_code::apply_code(
             &state.db,
+            Some(&state),
             &uid,
             &unverified.token_verification_id,
             VerificationMethod::Email2fa,

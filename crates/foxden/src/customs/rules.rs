@@ -26,6 +26,8 @@ pub enum Action {
     VerifySessionCode,
     /// `checkAuthenticated(uid, 'invokeDeviceCommand')`.
     InvokeDeviceCommand,
+    /// `checkAuthenticated(uid, 'devicesNotify')`.
+    DevicesNotify,
 }
 
 impl Action {
@@ -48,6 +50,7 @@ impl Action {
             RecoveryEmailVerifyCode => "recoveryEmailVerifyCode",
             VerifySessionCode => "verifySessionCode",
             InvokeDeviceCommand => "invokeDeviceCommand",
+            DevicesNotify => "devicesNotify",
         }
     }
 }
@@ -139,7 +142,7 @@ pub fn attempt_rules(action: Action) -> &'static [Rule] {
         PasswordForgotVerifyOtp => OTP_CHECKS,
         RecoveryEmailResendCode => PER_UID_SENDS,
         VerifySessionCode => PER_UID_CODE_CHECKS,
-        InvokeDeviceCommand => AUTHENTICATED_CHECKS,
+        InvokeDeviceCommand | DevicesNotify => AUTHENTICATED_CHECKS,
     }
 }
 

@@ -274,7 +274,7 @@ pub(crate) async fn set_display_name(
 ) -> Result<Json<Empty>, ApiError> {
     bearer.require(DISPLAY_NAME_WRITE_SCOPES)?;
     let ApiJson(body) = body.map_err(ProfileError::translate)?;
-    profile::set_display_name(&state.db, &bearer.0.uid, &body.display_name.0, now_ms())
+    profile::update_display_name(&state, &bearer.0.uid, &body.display_name.0, now_ms())
         .await
         .map_err(ProfileError::translate)?;
     Ok(Json(Empty {}))

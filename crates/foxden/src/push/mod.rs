@@ -41,7 +41,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 pub use sender::PushSender;
-pub use worker::{EndpointGone, IgnoreGoneEndpoints, PushWorker};
+pub use worker::{EndpointGone, ExpireGoneEndpoints, PushWorker};
 
 /// `version` of every push payload.
 pub const PAYLOAD_VERSION: u8 = 1;

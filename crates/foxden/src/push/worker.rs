@@ -36,13 +36,29 @@ pub trait EndpointGone: Send + Sync {
     async fn endpoint_gone(&self, uid: Uid, device_id: [u8; 16], endpoint: &str);
 }
 
-/// A hook that only logs (until devices are stored).
-pub struct IgnoreGoneEndpoints;
+/// The default hook: sets the device's `push_endpoint_expired` if its callback
+/// is still the endpoint that went (it shows as `pushEndpointExpired`, and no
+/// push is queued for it until the device registers a new callback).
+pub struct ExpireGoneEndpoints(pub foxden_db::Store);
 
 #[async_trait]
-impl EndpointGone for IgnoreGoneEndpoints {
-    async fn endpoint_gone(&self, _uid: Uid, device_id: [u8; 16], _endpoint: &str) {
-        tracing::info!(device = %hex::encode(device_id), "push endpoint gone");
+impl EndpointGone for ExpireGoneEndpoints {
+    async fn endpoint_gone(&self, uid: Uid, device_id: [u8; 16], endpoint: &str) {
+        use foxden_db::ops::Devices;
+        match self
+            .0
+            .expire_push_endpoint(&uid, &device_id, endpoint)
+            .await
+        {
+            Ok(marked) => {
+                tracing::info!(device = %hex::encode(device_id), marked, "push endpoint gone")
+            }
+            Err(err) => tracing::warn!(
+                device = %hex::encode(device_id),
+                error = %err,
+                "push endpoint gone: cannot mark the device"
+            ),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use foxden_db::ops::*;
 use foxden_db::{Millis, SessionToken, TokenIdHash};
 
-use super::devices::{self, synthesize_name, DeviceEvent};
+use super::devices::{self, synthesize_name};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::oauth::scopes::ScopeSet;
 use crate::state::AppState;
@@ -208,12 +208,8 @@ fn invalid(key: &str) -> ApiError {
 
 /// Revokes what `target` names, by Mozilla's precedence and checks (107 for an
 /// inconsistent request). The ids are checked before anything is deleted.
-/// Returns the push to send when a device went.
-pub async fn destroy(
-    state: &AppState,
-    caller: &SessionToken,
-    target: Target,
-) -> ApiResult<Option<DeviceEvent>> {
+/// A device that goes is announced by push ([`devices::destroy`]).
+pub async fn destroy(state: &AppState, caller: &SessionToken, target: Target) -> ApiResult<()> {
     let uid = caller.core.uid;
     if let Some(device_id) = target.device_id {
         let device = state
@@ -231,8 +227,8 @@ pub async fn destroy(
                 return Err(invalid("refreshTokenId"));
             }
         }
-        let (_, event) = devices::destroy(state, &uid, &device_id).await?;
-        return Ok(Some(event));
+        devices::destroy(state, &uid, &device_id).await?;
+        return Ok(());
     }
     if target.session_token_id.is_some()
         && (target.refresh_token_id.is_some() || target.client_id.is_some())
@@ -247,7 +243,7 @@ pub async fn destroy(
                 state.db.delete_oauth_token(&id).await?;
             }
         }
-        return Ok(None);
+        return Ok(());
     }
     if let Some(client_id) = target.client_id {
         for t in state.db.oauth_grants_of(&uid).await? {
@@ -255,7 +251,7 @@ pub async fn destroy(
                 state.db.delete_oauth_token(&t.token_hash).await?;
             }
         }
-        return Ok(None);
+        return Ok(());
     }
     if let Some(id) = target.session_token_id {
         let id_hash: TokenIdHash = id.try_into().map_err(|_| invalid("sessionTokenId"))?;
@@ -265,7 +261,7 @@ pub async fn destroy(
             }
             _ => return Err(invalid("sessionTokenId")),
         }
-        return Ok(None);
+        return Ok(());
     }
     Err(invalid("clientId"))
 }

@@ -8,10 +8,12 @@
 use foxden_db::ops::*;
 use serde_json::{Map, Value};
 
-use super::devices::{commands_of, device_of, DeviceEvent};
+use super::devices::{commands_of, device_of};
+use super::push_events::{self, To};
 use crate::auth::SessionOrRefreshToken;
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::push::Message;
 use crate::state::AppState;
 
 pub const OPEN_URI: &str = "https://identity.mozilla.com/cmd/open-uri";
@@ -28,7 +30,10 @@ pub fn ttl_secs(command: &str, requested: Option<i64>) -> i64 {
     }
 }
 
-/// Stores the command for `target`; returns the push that announces it.
+/// Stores the command for `target` and, in the same transaction, queues the
+/// `command_received` push that announces it (TTL: the caller's `ttl`, else
+/// 6 h). Returns whether a push was queued: false when the target has no usable
+/// push callback (none, expired, not an allowed server, or no keys).
 pub async fn invoke(
     state: &AppState,
     cred: &SessionOrRefreshToken,
@@ -36,7 +41,7 @@ pub async fn invoke(
     command: String,
     payload: Map<String, Value>,
     ttl: Option<i64>,
-) -> ApiResult<DeviceEvent> {
+) -> ApiResult<bool> {
     let uid = cred.uid();
     let device = state
         .db
@@ -47,17 +52,17 @@ pub async fn invoke(
         return Err(ApiError::UnavailableDeviceCommand);
     }
     let ttl_secs = ttl_secs(&command, ttl);
-    let sender = device_of(state, cred).await?.map(|d| d.id);
+    let sender = device_of(state, cred).await?.map(|d| hex::encode(d.id));
     let mut data = Map::new();
     data.insert("command".into(), Value::String(command.clone()));
     data.insert("payload".into(), Value::Object(payload));
     if let Some(sender) = &sender {
-        data.insert("sender".into(), Value::String(hex::encode(sender)));
+        data.insert("sender".into(), Value::String(sender.clone()));
     }
     let data = Value::Object(data).to_string();
     let expires_at = now_ms().div_euclid(1000) + 1 + ttl_secs;
-    let index = state
-        .db
+    let tx = state.db.begin().await?;
+    let index = tx
         .enqueue_device_command(&uid, &target, &data, expires_at)
         .await?
         .ok_or(ApiError::UnknownDevice)?;
@@ -67,15 +72,17 @@ pub async fn invoke(
         url.path().trim_end_matches('/')
     ));
     url.set_query(Some(&format!("index={index}&limit=1")));
-    Ok(DeviceEvent::CommandReceived {
-        uid,
-        target,
+    let message = Message::CommandReceived {
         command,
         index,
         sender,
         url: url.to_string(),
-        ttl_secs,
-    })
+        ttl_secs: ttl.and_then(|t| u32::try_from(t).ok()),
+    };
+    let queued = push_events::queue(state, &tx, &uid, To::Only(target), &message).await?;
+    tx.commit().await?;
+    state.push.wake();
+    Ok(queued > 0)
 }
 
 /// One page of the caller's queue.

@@ -2,41 +2,20 @@
 //! (one per session or refresh token), listing the account's devices and
 //! sessions, and destroying a device with its session or refresh token.
 //!
-//! What must be pushed to the account's devices is returned as [`DeviceEvent`]s;
-//! the push queue delivers them (§8.2).
+//! What the account's devices are told of by push (§8.2: a new device connected,
+//! a device disconnected) is queued in the transaction of the change.
 
 use std::collections::{BTreeMap, HashMap};
 
 use foxden_db::ops::*;
 use foxden_db::{DbError, Millis, SessionToken, TokenIdHash, Uid, UserAgentInfo};
 
+use super::push_events::{self, To};
 use crate::auth::{DeviceCredential, SessionOrRefreshToken};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::push::Message;
 use crate::state::AppState;
-
-/// A change the account's other devices are told of by push.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeviceEvent {
-    /// `fxaccounts:device_connected` `{deviceName}` to every device but `except`.
-    Connected {
-        uid: Uid,
-        device_name: String,
-        except: DeviceId,
-    },
-    /// `fxaccounts:device_disconnected` `{id}` to the account's devices.
-    Disconnected { uid: Uid, id: DeviceId },
-    /// `fxaccounts:command_received` `{command, index, sender, url}` to `target`.
-    CommandReceived {
-        uid: Uid,
-        target: DeviceId,
-        command: String,
-        index: i64,
-        sender: Option<DeviceId>,
-        url: String,
-        ttl_secs: i64,
-    },
-}
 
 /// The fields a registration sets; `None` keeps what is stored.
 #[derive(Clone, Debug, Default)]
@@ -167,10 +146,9 @@ fn merged(mut d: Device, fields: &DeviceFields) -> Device {
     d
 }
 
-/// The result of a registration: the record as stored and what to push.
+/// The result of a registration: the record as stored.
 pub struct Registered {
     pub device: Device,
-    pub events: Vec<DeviceEvent>,
 }
 
 /// Creates or updates the caller's device. An `id` must be the caller's own
@@ -196,19 +174,13 @@ pub async fn register(
 
 async fn update(state: &AppState, d: Device, fields: &DeviceFields) -> ApiResult<Registered> {
     if is_spurious(fields, &d) {
-        return Ok(Registered {
-            device: d,
-            events: vec![],
-        });
+        return Ok(Registered { device: d });
     }
     let device = merged(d, fields);
     if !state.db.update_device(&device).await? {
         return Err(ApiError::UnknownDevice);
     }
-    Ok(Registered {
-        device,
-        events: vec![],
-    })
+    Ok(Registered { device })
 }
 
 async fn create(
@@ -239,29 +211,37 @@ async fn create(
         available_commands: "{}".into(),
     };
     let device = merged(blank, fields);
-    match state.db.insert_device(&device).await {
+    let tx = state.db.begin().await?;
+    match tx.insert_device(&device).await {
         Ok(()) => {}
         // Another registration with the same token won the race: update its record.
         Err(DbError::Duplicate) => {
+            drop(tx);
             let winner = device_of(state, cred)
                 .await?
                 .ok_or(ApiError::InvalidToken)?;
             return update(state, winner, fields).await;
         }
-        // The session or refresh token went away meanwhile.
-        Err(err) if token_exists(state, cred).await? => return Err(err.into()),
-        Err(_) => return Err(ApiError::InvalidToken),
+        Err(err) => {
+            drop(tx);
+            // The session or refresh token went away meanwhile.
+            return Err(if token_exists(state, cred).await? {
+                err.into()
+            } else {
+                ApiError::InvalidToken
+            });
+        }
     }
-    let events = if cred.verified() {
-        vec![DeviceEvent::Connected {
-            uid: device.uid,
+    // Mozilla tells the other devices once the new one's credential is verified.
+    if cred.verified() {
+        let message = Message::DeviceConnected {
             device_name: display_name(&device, &user_agent_of(cred)),
-            except: device.id,
-        }]
-    } else {
-        vec![]
-    };
-    Ok(Registered { device, events })
+        };
+        push_events::queue(state, &tx, &device.uid, To::AllBut(device.id), &message).await?;
+    }
+    tx.commit().await?;
+    state.push.wake();
+    Ok(Registered { device })
 }
 
 async fn token_exists(state: &AppState, cred: &SessionOrRefreshToken) -> ApiResult<bool> {
@@ -370,22 +350,22 @@ pub async fn sessions(state: &AppState, caller: &SessionToken) -> ApiResult<Vec<
 }
 
 /// Deletes a device of the account with its session or refresh token (123 if
-/// the account has no such device); returns it and the push to send.
-pub async fn destroy(
-    state: &AppState,
-    uid: &Uid,
-    id: &DeviceId,
-) -> ApiResult<(Device, DeviceEvent)> {
-    let device = state
-        .db
+/// the account has no such device) and tells the account's devices, the gone one
+/// too (it signs out), with `device_disconnected` queued in the same transaction.
+/// Returns the device as it was.
+pub async fn destroy(state: &AppState, uid: &Uid, id: &DeviceId) -> ApiResult<Device> {
+    let tx = state.db.begin().await?;
+    let message = Message::DeviceDisconnected {
+        device_id: hex::encode(id),
+    };
+    push_events::queue(state, &tx, uid, To::All, &message).await?;
+    let device = tx
         .delete_device(uid, id)
         .await?
         .ok_or(ApiError::UnknownDevice)?;
-    let event = DeviceEvent::Disconnected {
-        uid: *uid,
-        id: device.id,
-    };
-    Ok((device, event))
+    tx.commit().await?;
+    state.push.wake();
+    Ok(device)
 }
 
 #[cfg(test)]

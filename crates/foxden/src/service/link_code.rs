@@ -8,6 +8,8 @@ use foxden_db::{Account, CodeOutcome, DbResult, Store, Uid, VerificationMethod};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Locale;
+use crate::push::{EmptyReason, Message};
+use crate::service::push_events::{self, To};
 use crate::service::verification::{self, LinkParams};
 use crate::state::AppState;
 
@@ -16,8 +18,12 @@ use crate::state::AppState;
 /// (tokenVerificationId) are confirmed with `method` at `now`, with the security
 /// events of those sessions, and if it is the account's emailCode (or confirmed
 /// anything) an unverified email is marked verified. Nothing matches an unknown account.
+/// With `push`, the account's devices get the empty push Mozilla sends, in the
+/// same transaction: `accountVerify` when the email became verified, else
+/// `accountConfirm` when a sign-in was confirmed.
 pub async fn apply_code(
     db: &Store,
+    push: Option<&AppState>,
     uid: &Uid,
     code: &[u8; 16],
     method: VerificationMethod,
@@ -36,7 +42,21 @@ pub async fn apply_code(
     if outcome.matched() && !account.email_verified {
         outcome.account_newly_verified = tx.set_email_verified(uid).await?;
     }
+    let reason = if outcome.account_newly_verified {
+        Some(EmptyReason::AccountVerify)
+    } else {
+        outcome
+            .session_verified
+            .then_some(EmptyReason::AccountConfirm)
+    };
+    let push = push.zip(reason);
+    if let Some((state, reason)) = push {
+        push_events::queue(state, &tx, uid, To::All, &Message::Empty(reason)).await?;
+    }
     tx.commit().await?;
+    if let Some((state, _)) = push {
+        state.push.wake();
+    }
     Ok(outcome)
 }
 
@@ -71,6 +91,7 @@ pub async fn confirm(
 ) -> ApiResult<CodeOutcome> {
     let outcome = apply_code(
         &state.db,
+        Some(state),
         link.uid,
         &state.codes.seal(link.code),
         VerificationMethod::Email,

@@ -13,6 +13,7 @@ pub mod password;
 pub mod password_change;
 pub mod password_forgot;
 pub mod profile;
+pub mod push_events;
 pub mod security;
 pub mod short_code;
 pub mod signin;

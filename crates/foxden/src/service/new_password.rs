@@ -10,10 +10,12 @@ use foxden_db::{
 };
 
 use super::outbox::Outgoing;
+use super::push_events::{self, To};
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::Mail;
+use crate::push::Message;
 use crate::state::AppState;
 
 /// The account about to get a new password, and what every new password needs:
@@ -51,20 +53,22 @@ pub async fn new_password(
 /// stores the new credentials, deletes every token of the account (OAuth tokens
 /// and codes too), stores the
 /// caller's new session and its keyFetchTokens, and queues the `notice` mail (an
-/// address with no SMTP form only loses the notice).
+/// address with no SMTP form only loses the notice) and the `push` (message and
+/// recipients) for the devices as they were before their tokens went.
 pub async fn replace_credentials(
     state: &AppState,
     (kind, token_id_hash): (PlainTokenKind, &TokenIdHash),
     uid: &Uid,
     credentials: &Credentials,
     (new_session, key_fetch): (Option<&SessionToken>, &[KeyFetchToken]),
-    notice: &Mail,
+    (notice, push): (&Mail, (&Message, To)),
 ) -> ApiResult<()> {
     let notice = Outgoing::seal(state, notice).ok();
     let tx = state.db.begin().await?;
     if !tx.consume_plain_token(kind, token_id_hash, uid).await? {
         return Err(ApiError::InvalidToken);
     }
+    push_events::queue(state, &tx, uid, push.1, push.0).await?;
     tx.store_credentials(uid, credentials).await?;
     tx.delete_tokens_of(uid).await?;
     // Every OAuth grant ends with the old password (`oauth.removeTokensAndCodes`).
@@ -80,6 +84,7 @@ pub async fn replace_credentials(
     }
     tx.commit().await?;
     state.mail_waker.wake();
+    state.push.wake();
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use super::new_password::{
     hash_v2, issue_session, new_password, replace_credentials, NewPassword, SessionGrant,
 };
 use super::password::PasswordVersion;
+use super::push_events::To;
 use super::signin::{authenticate, Credentials};
 use super::signup::V2Credentials;
 use super::tokens::{key_fetch, Minted};
@@ -18,6 +19,7 @@ use super::verification::LinkParams;
 use crate::clock::now_ms;
 use crate::customs::PasswordGate;
 use crate::error::{ApiError, ApiResult};
+use crate::push::Message;
 use crate::state::AppState;
 
 pub struct Started {
@@ -96,6 +98,11 @@ pub async fn finish(
             )
         }
     };
+    // Every device but the caller's session's (Mozilla's `notifyPasswordChanged`).
+    let to = match &old_session {
+        Some(old) => To::AllButSession(old.core.id_hash),
+        None => To::All,
+    };
     let (new_session, key_fetch_tokens, finished_session) = match old_session {
         None => (None, Vec::new(), None),
         Some(old) => {
@@ -127,7 +134,16 @@ pub async fn finish(
     let token = (PlainTokenKind::PasswordChange, &change_token_id_hash);
     let notice = super::verification::password_changed_mail(state, &account, &req.links);
     let new_tokens = (new_session.as_ref(), &key_fetch_tokens[..]);
-    replace_credentials(state, token, &uid, &credentials, new_tokens, &notice).await?;
+    let push = (&Message::PasswordChanged, to);
+    replace_credentials(
+        state,
+        token,
+        &uid,
+        &credentials,
+        new_tokens,
+        (&notice, push),
+    )
+    .await?;
     tracing::info!(uid = %hex::encode(uid), "password changed");
     Ok(Finished {
         uid,

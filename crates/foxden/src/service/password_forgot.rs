@@ -12,6 +12,7 @@ use super::new_password::{
     hash_v2, issue_session, new_password, replace_credentials, NewPassword, SessionGrant,
 };
 use super::outbox::{self, Outgoing};
+use super::push_events::To;
 use super::signup::V2Credentials;
 use super::tokens::Minted;
 use super::verification::{ctx, LinkParams};
@@ -19,6 +20,7 @@ use crate::clock::now_ms;
 use crate::customs;
 use crate::error::{ApiError, ApiResult};
 use crate::mail::templates;
+use crate::push::Message;
 use crate::state::AppState;
 use crate::validate::Email;
 
@@ -225,7 +227,16 @@ pub async fn reset_account(
     let token = (PlainTokenKind::AccountReset, &reset_token_id_hash);
     let notice = templates::password_reset(&account.email, &uid, &ctx(state, &req.links));
     let new_tokens = (new_session.as_ref(), &key_fetch_tokens[..]);
-    replace_credentials(state, token, &uid, &credentials, new_tokens, &notice).await?;
+    let push = (&Message::PasswordReset, To::All);
+    replace_credentials(
+        state,
+        token,
+        &uid,
+        &credentials,
+        new_tokens,
+        (&notice, push),
+    )
+    .await?;
     tracing::info!(uid = %hex::encode(uid), "account reset");
     customs::forget_failures(state, &account.email).await;
     Ok(ResetDone {

@@ -6,8 +6,11 @@
 use foxden_db::ops::*;
 use foxden_db::{Account, Conn, Millis, Uid};
 
+use super::push_events::{self, To};
 use crate::error::{ApiError, ApiResult};
 use crate::oauth::scopes::ScopeSet;
+use crate::push::Message;
+use crate::state::AppState;
 
 /// The authentication methods every foxden account has (Mozilla's
 /// `availableAuthenticationMethods`: a password and the email loop; `otp` would
@@ -136,6 +139,22 @@ pub async fn set_display_name(
     } else {
         Err(ApiError::UnknownAccount { email: None })
     }
+}
+
+/// [`set_display_name`] and, in the same transaction, `profile_updated` to every
+/// device of the account (what Mozilla's profile-change notification pushes).
+pub async fn update_display_name(
+    state: &AppState,
+    uid: &Uid,
+    name: &str,
+    now: Millis,
+) -> ApiResult<()> {
+    let tx = state.db.begin().await?;
+    set_display_name(&tx, uid, name, now).await?;
+    push_events::queue(state, &tx, uid, To::All, &Message::ProfileUpdated).await?;
+    tx.commit().await?;
+    state.push.wake();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ mod postgres;
 mod profile;
 mod push_crash;
 mod push_delivery;
+mod push_events;
+mod push_events_account;
 mod push_receiver;
 mod reset;
 mod security;

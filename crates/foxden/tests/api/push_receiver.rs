@@ -22,7 +22,7 @@ use crate::push_delivery::{enqueue, until, GoneLog, PushSetup};
 
 const PYTHON_ENV: &str = "FOXDEN_TEST_PUSH_PYTHON";
 
-struct Python(Child);
+pub(crate) struct Python(pub(crate) Child);
 
 impl Drop for Python {
     fn drop(&mut self) {
@@ -31,7 +31,7 @@ impl Drop for Python {
     }
 }
 
-fn python() -> Option<String> {
+pub(crate) fn python() -> Option<String> {
     match std::env::var(PYTHON_ENV) {
         Ok(python) if !python.is_empty() => Some(python),
         _ if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true")) => {
@@ -44,11 +44,11 @@ fn python() -> Option<String> {
     }
 }
 
-fn script() -> PathBuf {
+pub(crate) fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../interop/push_receiver.py")
 }
 
-fn records(dir: &Path) -> Vec<Value> {
+pub(crate) fn records(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("records.jsonl"))
         .unwrap_or_default()
         .lines()
