@@ -2,13 +2,13 @@
 //! payload schema (e.g. `sync:collection_changed` after sending a tab) to the
 //! account's devices, `to: "all"` (less `excluded`) or a list of device ids.
 
+use crate::openapi::api_routes;
+use crate::openapi::ApiRouter;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionOrRefreshToken;
@@ -19,8 +19,8 @@ use crate::service::push_events::{self, NotifyTo};
 use crate::state::AppState;
 use crate::validate::{push_payload, Hex};
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(notify))
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(api_routes!(notify))
 }
 
 /// The string `"all"`.
