@@ -6,8 +6,9 @@
 # 3. push fan-out: a password change on an account with N devices whose push callbacks point at
 #    a loopback HTTPS receiver (interop/push_receiver.py); the time from the change's answer until
 #    every device has its push — target <= 2 s. Runs only with a binary that pushes on password
-#    change (FOXDEN_PUSH_BIN, default /var/tmp/foxden-push) and a Python with
-#    interop/requirements-push.txt (FOXDEN_TEST_PUSH_PYTHON, default /var/tmp/push-venv/bin/python).
+#    change (FOXDEN_PUSH_BIN, default the binary under test) and a Python with
+#    interop/requirements-push.txt (FOXDEN_TEST_PUSH_PYTHON, default interop/.venv-push/bin/python,
+#    which scripts/test creates).
 # A reference GET /v1/session/status run shows how busy the machine is; `uptime` precedes each run.
 # Usage: [FOXDEN_BIN=…] bench/devices.sh [seconds] [devices]   — needs wrk and python3.
 set -euo pipefail
@@ -16,8 +17,8 @@ secs=${1:-15} n=${2:-50}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 if [ -z "${FOXDEN_BIN:-}" ]; then cargo build --release -p foxden --bins -q; fi
 bin=${FOXDEN_BIN:-${CARGO_TARGET_DIR:-target}/release/foxden}
-push_bin=${FOXDEN_PUSH_BIN:-/var/tmp/foxden-push}
-push_py=${FOXDEN_TEST_PUSH_PYTHON:-/var/tmp/push-venv/bin/python}
+push_bin=${FOXDEN_PUSH_BIN:-$bin}
+push_py=${FOXDEN_TEST_PUSH_PYTHON:-interop/.venv-push/bin/python}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pid="" rpid=""
 data=$(mktemp -d)

@@ -64,17 +64,19 @@ def main():
     hawk_post(base, "/v1/password/change/finish", started["passwordChangeToken"],
               "passwordChangeToken", body)
     answered = time.time()
+    # The device of the session that changes the password is not told (as Mozilla).
+    expected = n - 1
     seen = {}
     while time.time() < answered + timeout:
         for rec in records(rec_path)[before:]:
             if (rec.get("payload") or {}).get("command") == "fxaccounts:password_changed":
                 seen.setdefault(rec["path"], rec["received_at"])
-        if len(seen) >= n:
+        if len(seen) >= expected:
             break
         time.sleep(0.02)
     last = max(seen.values()) if seen else None
     print(f"finish answered in {(answered - sent) * 1000:.1f} ms; "
-          f"password_changed pushes received: {len(seen)} of {n} devices")
+          f"password_changed pushes received: {len(seen)} of the {expected} other devices")
     if last is not None:
         print(f"last push {(last - answered) * 1000:.1f} ms after the answer "
               f"({(last - sent) * 1000:.1f} ms after the request); target <= 2000 ms")
