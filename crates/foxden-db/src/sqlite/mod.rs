@@ -190,23 +190,24 @@ impl SqliteDb {
             .map_err(join_err)?
     }
 
-    /// Takes the writer and opens an `IMMEDIATE` transaction on it. The handle is
-    /// made on the blocking thread: if the caller stops waiting, it is dropped there,
-    /// which rolls back, so the writer never goes back with a transaction open.
+    /// Takes the writer and opens an `IMMEDIATE` transaction on it. When no other
+    /// process holds SQLite's write lock, `BEGIN` runs inline (it only takes the
+    /// lock: microseconds, as the statements of a transaction, which run inline
+    /// too); when one does, the wait for it runs on the blocking pool. Either way
+    /// no await lies between taking the writer and making the handle, whose drop
+    /// rolls back, so the writer never goes back with a transaction open.
     pub(crate) async fn begin(&self) -> DbResult<SqliteTx> {
         let writer = self.writer.clone().lock_owned().await;
+        match begin_immediate(&writer.conn, Duration::ZERO) {
+            Ok(()) => return Ok(SqliteTx::new(writer, self.clone())),
+            Err(Begin::Busy) => {}
+            Err(Begin::Failed(e)) => return Err(e),
+        }
         let db = self.clone();
-        tokio::task::spawn_blocking(move || {
-            if !writer.conn.is_autocommit() {
-                // Defensive: a transaction left open can only be a bug; never build on it.
-                tracing::warn!("sqlite writer had a transaction open; rolling it back");
-                writer.conn.execute_batch("ROLLBACK").map_err(sql_err)?;
-            }
-            writer
-                .conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(sql_err)?;
-            Ok::<_, DbError>(SqliteTx::new(writer, db))
+        tokio::task::spawn_blocking(move || match begin_immediate(&writer.conn, BUSY_TIMEOUT) {
+            Ok(()) => Ok(SqliteTx::new(writer, db)),
+            Err(Begin::Busy) => Err(DbError::Backend("sqlite: database is locked".into())),
+            Err(Begin::Failed(e)) => Err(e),
         })
         .await
         .map_err(join_err)?
@@ -356,6 +357,39 @@ fn set_private(path: &Path) -> DbResult<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// Why `BEGIN IMMEDIATE` did not open a transaction.
+enum Begin {
+    /// Another process holds the write lock longer than the wait allowed.
+    Busy,
+    Failed(DbError),
+}
+
+/// `BEGIN IMMEDIATE`, waiting at most `wait` for another process's write lock.
+fn begin_immediate(conn: &Connection, wait: Duration) -> Result<(), Begin> {
+    if !conn.is_autocommit() {
+        // Defensive: a transaction left open can only be a bug; never build on it.
+        tracing::warn!("sqlite writer had a transaction open; rolling it back");
+        conn.execute_batch("ROLLBACK")
+            .map_err(|e| Begin::Failed(sql_err(e)))?;
+    }
+    conn.busy_timeout(wait)
+        .map_err(|e| Begin::Failed(sql_err(e)))?;
+    let begun = conn.execute_batch("BEGIN IMMEDIATE");
+    if wait != BUSY_TIMEOUT {
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| Begin::Failed(sql_err(e)))?;
+    }
+    match begun {
+        Ok(()) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            Err(Begin::Busy)
+        }
+        Err(e) => Err(Begin::Failed(sql_err(e))),
+    }
 }
 
 fn open_connection(path: &Path, reader: bool) -> DbResult<Connection> {

@@ -118,3 +118,30 @@ async fn a_write_drops_only_what_it_changed() {
     server.delete_account(&uid).await.unwrap();
     assert_eq!(server.session(&b.core.id_hash).await.unwrap(), None);
 }
+
+/// A transaction opens inline when SQLite's write lock is free, and waits (on
+/// the blocking pool) while another process holds it, then proceeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_waits_for_another_process_write_lock() {
+    let (_dir, server, other) = two_handles().await;
+    let held = other.begin().await.unwrap();
+    let waiting = tokio::spawn({
+        let server = server.clone();
+        async move {
+            let tx = server.begin().await?;
+            tx.commit().await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    assert!(
+        !waiting.is_finished(),
+        "began while another process held the write lock"
+    );
+    held.commit().await.unwrap();
+    let done = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiting transaction never began");
+    done.unwrap().unwrap();
+    // Free again: the next one begins inline.
+    server.begin().await.unwrap().commit().await.unwrap();
+}
