@@ -41,9 +41,12 @@ pub async fn targets(
     to: To,
     message: &Message,
 ) -> DbResult<Vec<PushTarget>> {
-    let devices: Vec<Device> = conn
-        .devices_of(uid)
-        .await?
+    // One device (Send Tab's target) is read alone, not with the account's others.
+    let candidates = match to {
+        To::Only(id) => conn.device(uid, &id).await?.into_iter().collect(),
+        _ => conn.devices_of(uid).await?,
+    };
+    let devices: Vec<Device> = candidates
         .into_iter()
         .filter(|d| to.takes(d) && !d.push_endpoint_expired)
         .filter(|d| d.push_callback.as_deref().is_some_and(|c| !c.is_empty()))
@@ -51,9 +54,11 @@ pub async fn targets(
     if devices.is_empty() {
         return Ok(Vec::new());
     }
-    // The User-Agent OS is the device's session's (OAuth devices have none).
+    // The User-Agent OS is the device's session's (OAuth devices have none); it
+    // matters only for a message that iOS devices do not get.
+    let filtered_on_ios = !ios_accepts(Some("iOS"), message);
     let os: HashMap<TokenIdHash, Option<String>> =
-        if devices.iter().any(|d| d.session_token_id_hash.is_some()) {
+        if filtered_on_ios && devices.iter().any(|d| d.session_token_id_hash.is_some()) {
             conn.sessions_for(uid)
                 .await?
                 .into_iter()
@@ -96,10 +101,20 @@ pub async fn queue(
     if targets.is_empty() {
         return Ok(0);
     }
+    enqueue(state, conn, &targets, message).await
+}
+
+/// Queues `message` for `targets` to the allowed push servers.
+async fn enqueue(
+    state: &AppState,
+    conn: &impl Conn,
+    targets: &[PushTarget],
+    message: &Message,
+) -> DbResult<usize> {
     let allowed = &state.settings.push_allowed_servers;
     state
         .push
-        .enqueue(conn, &targets, message, allowed, now_ms())
+        .enqueue(conn, targets, message, allowed, now_ms())
         .await
 }
 
@@ -128,11 +143,7 @@ pub async fn notify(
         NotifyTo::All { excluded } => !excluded.contains(&t.device_id),
         NotifyTo::Ids(ids) => ids.contains(&t.device_id),
     });
-    let allowed = &state.settings.push_allowed_servers;
-    let queued = state
-        .push
-        .enqueue(&tx, &targets, &message, allowed, now_ms())
-        .await?;
+    let queued = enqueue(state, &tx, &targets, &message).await?;
     tx.commit().await?;
     state.push.wake();
     Ok(queued)

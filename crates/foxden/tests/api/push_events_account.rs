@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::change::{finish, finish_body, start};
 use crate::client::{token_id_hex, Scheme, TestClient};
 use crate::devices::register;
-use crate::helpers::Options;
+use crate::helpers::{Options, Resp};
 use crate::oauth::FIREFOX;
 use crate::push_events::{assert_empty_push, assert_push, settle, PushService};
 use crate::reset::{account_reset, reset_token_for};
@@ -152,4 +152,66 @@ async fn verification_and_sign_in_confirmation_send_empty_pushes() {
         "{:?}",
         push.to("/ok/verify")
     );
+}
+
+/// An iOS device (its session signed in with Firefox for iOS's User-Agent) gets
+/// `device_connected` but not `profile_updated`; a desktop device gets both.
+#[tokio::test]
+async fn ios_devices_get_only_the_pushes_firefox_for_ios_handles() {
+    let Some(push) = PushService::start().await else {
+        return;
+    };
+    let app = push.app(Options::default()).await;
+    let mut a = TestClient::v1(&app, "push.ios@example.com", "pw");
+    a.create_verified(false).await;
+    register(&a, &push.device("A", "/ok/desktop")).await.ok();
+    let mut phone = a.another_device();
+    let login = app
+        .http
+        .post(app.url("/v1/account/login"))
+        .header("User-Agent", "Firefox-iOS-FxA/24")
+        .json(&json!({"email": phone.email, "authPW": phone.auth_pw()}))
+        .send()
+        .await
+        .unwrap();
+    phone.session_token = Resp::read(login).await.ok().str("sessionToken");
+    register(&phone, &push.device("Phone", "/ok/ios"))
+        .await
+        .ok();
+    let mut third = a.another_device();
+    third.login(false).await.ok();
+    register(&third, &push.device("C", "/ok/third")).await.ok();
+    let connected = push.wait("/ok/ios", 1).await;
+    assert_eq!(
+        connected[0]["payload"]["command"],
+        "fxaccounts:device_connected"
+    );
+
+    let body = json!({"client_id": FIREFOX, "grant_type": "fxa-credentials",
+        "scope": "profile:display_name:write"});
+    let token = a
+        .session_post("/v1/oauth/token", &body)
+        .await
+        .ok()
+        .str("access_token");
+    let r = app
+        .http
+        .post(app.url("/profile/v1/display_name"))
+        .bearer_auth(&token)
+        .json(&json!({"displayName": "Fox"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let updated = json!({"version": 1, "command": "fxaccounts:profile_updated"});
+    // The desktop device got device_connected twice (Phone, C) and this.
+    let desktop = push.wait("/ok/desktop", 3).await;
+    let profile = desktop.iter().find(|r| r["payload"] == updated);
+    assert_push(
+        profile.expect("profile_updated on the desktop device"),
+        updated,
+        "0",
+    );
+    settle().await;
+    assert_eq!(push.to("/ok/ios").len(), 1, "{:?}", push.to("/ok/ios"));
 }
