@@ -17,6 +17,28 @@ fn main() {
         })
         .unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=FOXDEN_BUILD_COMMIT={commit}");
+    pack_relative_relocations();
+}
+
+/// Links `foxden` with packed relative relocations (DT_RELR, glibc ≥ 2.36): the
+/// position-independent binary keeps its ASLR, and the dynamic loader reads a
+/// few kilobytes of bitmaps at start instead of ~800 KB of `R_X86_64_RELATIVE`
+/// entries, which stayed resident for the life of the process (ADR 0013).
+fn pack_relative_relocations() {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+    if var("TARGET") == "x86_64-unknown-linux-gnu" && var("FOXDEN_NO_STARTUP_ORDER").is_empty() {
+        let order = PathBuf::from(var("CARGO_MANIFEST_DIR")).join("link/startup-order.txt");
+        println!("cargo:rerun-if-changed={}", order.display());
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
+            order.display()
+        );
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+    println!("cargo:rerun-if-env-changed=FOXDEN_NO_STARTUP_ORDER");
 }
 
 /// Rebuilds when HEAD moves: the HEAD file, the branch it names, and packed refs.
