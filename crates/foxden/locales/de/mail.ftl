@@ -46,3 +46,7 @@ password-changed-paragraph = Das Passwort Ihres Kontos wurde gerade geändert. F
 post-verify-subject = Ihr Konto ist bestätigt
 post-verify-paragraph = Ihr Konto ist bereit. Verbinden Sie als Nächstes ein weiteres Gerät, um Ihre Daten synchron zu halten.
 post-verify-button = Weiteres Gerät verbinden
+
+# The push `/session/verify/send_push` sends to the account's Firefox desktops.
+session-verify-send-push-title-2 = Melden Sie sich bei Ihrem Mozilla-Konto an?
+session-verify-send-push-body-2 = Klicken Sie hier, um zu bestätigen, dass Sie es sind

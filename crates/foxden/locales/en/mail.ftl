@@ -47,3 +47,7 @@ password-changed-paragraph = The password of your account was just changed. If y
 post-verify-subject = Your account is confirmed
 post-verify-paragraph = Your account is ready. Next, connect another device to keep your data in sync.
 post-verify-button = Connect another device
+
+# The push `/session/verify/send_push` sends to the account's Firefox desktops.
+session-verify-send-push-title-2 = Logging in to your Mozilla account?
+session-verify-send-push-body-2 = Click here to confirm it’s you

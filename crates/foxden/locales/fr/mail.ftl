@@ -46,3 +46,7 @@ password-changed-paragraph = Le mot de passe de votre compte vient d’être mod
 post-verify-subject = Votre compte est confirmé
 post-verify-paragraph = Votre compte est prêt. Connectez maintenant un autre appareil pour garder vos données synchronisées.
 post-verify-button = Connecter un autre appareil
+
+# The push `/session/verify/send_push` sends to the account's Firefox desktops.
+session-verify-send-push-title-2 = Vous connectez-vous à votre compte Mozilla ?
+session-verify-send-push-body-2 = Cliquez ici pour confirmer que c’est bien vous

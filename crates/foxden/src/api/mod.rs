@@ -32,6 +32,7 @@ pub(crate) mod password_forgot;
 mod redirects;
 mod security;
 pub(crate) mod session;
+mod session_push;
 
 use crate::openapi::ApiRouter;
 use serde::{Deserialize, Serialize};
@@ -129,6 +130,7 @@ pub fn v1_routes() -> ApiRouter<AppState> {
         .merge(account_status::routes())
         .merge(account_profile::routes())
         .merge(session::routes())
+        .merge(session_push::routes())
         .merge(devices::routes())
         .merge(device_commands::routes())
         .merge(devices_notify::routes())

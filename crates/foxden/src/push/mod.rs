@@ -51,6 +51,9 @@ pub const TTL_PASSWORD_RESET: u32 = TTL_PASSWORD_CHANGED;
 pub const TTL_ACCOUNT_DESTROYED: u32 = TTL_DEVICE_DISCONNECTED;
 /// `command_received`'s TTL when the caller gives none.
 pub const TTL_COMMAND_RECEIVED: u32 = TTL_PASSWORD_CHANGED;
+/// `verify_login`'s TTL: Mozilla's `sendPush` default (`TTL: '0'`), as no
+/// constant of its own was found in the code read (PROTOCOL has none).
+pub const TTL_VERIFY_LOGIN: u32 = 0;
 
 /// Mozilla's `push.allowedServerRegex` default (its autopush hosts).
 pub const MOZILLA_PUSH_SERVERS: &str = r"^https://[a-zA-Z0-9._-]+(\.services\.mozilla\.com|autopush\.dev\.mozaws\.net|autopush\.stage\.mozaws\.net)(?::\d+)?(/.*)?$";
@@ -92,6 +95,13 @@ pub enum Message {
         payload: serde_json::Value,
         ttl_secs: u32,
     },
+    /// `POST /session/verify/send_push`: asks a signed-in desktop Firefox to
+    /// confirm another sign-in; Firefox shows `title` and `body` and opens `url`.
+    VerifyLogin {
+        title: String,
+        body: String,
+        url: String,
+    },
     Empty(EmptyReason),
 }
 
@@ -117,6 +127,13 @@ struct IdData<'a> {
 #[derive(Serialize)]
 struct UidData<'a> {
     uid: &'a str,
+}
+
+#[derive(Serialize)]
+struct VerifyLoginData<'a> {
+    title: &'a str,
+    body: &'a str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -149,6 +166,7 @@ impl Message {
             Message::PasswordReset => "fxaccounts:password_reset",
             Message::AccountDestroyed { .. } => "fxaccounts:account_destroyed",
             Message::CommandReceived { .. } => "fxaccounts:command_received",
+            Message::VerifyLogin { .. } => "fxaccounts:verify_login",
             Message::Notify { payload, .. } => {
                 return payload.get("command").and_then(|c| c.as_str())
             }
@@ -165,6 +183,7 @@ impl Message {
             Message::AccountDestroyed { .. } => TTL_ACCOUNT_DESTROYED,
             Message::CommandReceived { ttl_secs, .. } => ttl_secs.unwrap_or(TTL_COMMAND_RECEIVED),
             Message::Notify { ttl_secs, .. } => *ttl_secs,
+            Message::VerifyLogin { .. } => TTL_VERIFY_LOGIN,
             Message::DeviceConnected { .. } | Message::ProfileUpdated | Message::Empty(_) => 0,
         }
     }
@@ -195,6 +214,9 @@ impl Message {
                     url,
                 }),
             ),
+            Message::VerifyLogin { title, body, url } => {
+                payload(command, Some(VerifyLoginData { title, body, url }))
+            }
             Message::ProfileUpdated | Message::PasswordChanged | Message::PasswordReset => {
                 payload::<()>(command, None)
             }

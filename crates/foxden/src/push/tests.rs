@@ -61,6 +61,17 @@ fn payloads_and_ttls_are_mozillas() {
                 "url": "https://fx.example/v1/account/device/commands?index=7&limit=1"}}),
             86_400,
         ),
+        (
+            Message::VerifyLogin {
+                title: "T".into(),
+                body: "B".into(),
+                url: "https://fx.example/signin_push_code_confirm?code=123456".into(),
+            },
+            json!({"version": 1, "command": "fxaccounts:verify_login", "data": {
+                "title": "T", "body": "B",
+                "url": "https://fx.example/signin_push_code_confirm?code=123456"}}),
+            0,
+        ),
     ];
     for (message, expected, ttl) in cases {
         assert_eq!(json_of(&message), expected, "{message:?}");
@@ -95,6 +106,12 @@ fn ios_gets_only_commands_and_device_changes() {
         assert!(ios_accepts(os, &connected));
         assert!(ios_accepts(os, &notify_send_tab));
         assert!(!ios_accepts(os, &Message::PasswordChanged));
+        let verify_login = Message::VerifyLogin {
+            title: String::new(),
+            body: String::new(),
+            url: String::new(),
+        };
+        assert!(!ios_accepts(os, &verify_login));
         assert!(!ios_accepts(
             os,
             &Message::Empty(EmptyReason::AccountConfirm)

@@ -6,6 +6,7 @@ pub mod device_commands;
 pub mod devices;
 pub mod forgot_otp;
 pub mod link_code;
+pub mod login_push;
 pub mod new_password;
 pub mod one_time_code;
 pub mod outbox;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use foxden_db::ops::*;
-use foxden_db::{Conn, DbResult, TokenIdHash, Uid};
+use foxden_db::{Conn, DbResult, TokenIdHash, Uid, UserAgentInfo};
 
 use crate::clock::now_ms;
 use crate::push::{ios_accepts, Message, PushTarget};
@@ -21,6 +21,10 @@ pub enum To {
     /// All but the device of this session (the caller's, on a password change).
     AllButSession(TokenIdHash),
     Only(DeviceId),
+    /// The desktop devices whose session's browser is Firefox, but not the
+    /// device of this session (`send_push`'s caller): Mozilla sends the
+    /// sign-in request only to Firefox desktop.
+    FirefoxDesktopsBut(TokenIdHash),
 }
 
 impl To {
@@ -30,7 +34,21 @@ impl To {
             To::AllBut(id) => d.id != *id,
             To::AllButSession(hash) => d.session_token_id_hash.as_ref() != Some(hash),
             To::Only(id) => d.id == *id,
+            To::FirefoxDesktopsBut(hash) => {
+                d.session_token_id_hash.as_ref() != Some(hash)
+                    && d.device_type.as_deref() == Some("desktop")
+            }
         }
+    }
+
+    /// Whether the devices' sessions' browsers are to be read.
+    fn reads_browser(&self) -> bool {
+        matches!(self, To::FirefoxDesktopsBut(_))
+    }
+
+    /// Whether a device whose session's browser is `browser` is taken.
+    fn takes_browser(&self, browser: Option<&str>) -> bool {
+        !self.reads_browser() || browser == Some("Firefox")
     }
 }
 
@@ -54,15 +72,16 @@ pub async fn targets(
     if devices.is_empty() {
         return Ok(Vec::new());
     }
-    // The User-Agent OS is the device's session's (OAuth devices have none); it
-    // matters only for a message that iOS devices do not get.
-    let filtered_on_ios = !ios_accepts(Some("iOS"), message);
-    let os: HashMap<TokenIdHash, Option<String>> =
-        if filtered_on_ios && devices.iter().any(|d| d.session_token_id_hash.is_some()) {
+    // The User-Agent is the device's session's (OAuth devices have none); it
+    // matters only for a message that iOS devices do not get, or that only
+    // Firefox gets.
+    let reads_agent = !ios_accepts(Some("iOS"), message) || to.reads_browser();
+    let agents: HashMap<TokenIdHash, UserAgentInfo> =
+        if reads_agent && devices.iter().any(|d| d.session_token_id_hash.is_some()) {
             conn.sessions_for(uid)
                 .await?
                 .into_iter()
-                .map(|s| (s.core.id_hash, s.user_agent.os))
+                .map(|s| (s.core.id_hash, s.user_agent))
                 .collect()
         } else {
             HashMap::new()
@@ -70,12 +89,10 @@ pub async fn targets(
     Ok(devices
         .into_iter()
         .filter(|d| {
-            let ua_os = d
-                .session_token_id_hash
-                .as_ref()
-                .and_then(|h| os.get(h))
-                .and_then(|os| os.as_deref());
-            ios_accepts(ua_os, message)
+            let agent = d.session_token_id_hash.as_ref().and_then(|h| agents.get(h));
+            let ua_os = agent.and_then(|a| a.os.as_deref());
+            let browser = agent.and_then(|a| a.browser.as_deref());
+            ios_accepts(ua_os, message) && to.takes_browser(browser)
         })
         .map(|d| PushTarget {
             uid: d.uid,
@@ -102,6 +119,18 @@ pub async fn queue(
         return Ok(0);
     }
     enqueue(state, conn, &targets, message).await
+}
+
+/// [`queue`] in a transaction of its own, then wakes the worker: for a push
+/// that announces no stored change.
+pub async fn send(state: &AppState, uid: &Uid, to: To, message: &Message) -> DbResult<usize> {
+    let tx = state.db.begin().await?;
+    let queued = queue(state, &tx, uid, to, message).await?;
+    tx.commit().await?;
+    if queued > 0 {
+        state.push.wake();
+    }
+    Ok(queued)
 }
 
 /// Queues `message` for `targets` to the allowed push servers.

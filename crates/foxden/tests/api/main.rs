@@ -43,6 +43,7 @@ mod push_receiver;
 mod reset;
 mod security;
 mod session;
+mod session_push;
 mod shutdown;
 mod smtp_sink;
 mod unblock;
