@@ -188,9 +188,12 @@ pub async fn confirm(
         now_ms(),
     )
     .await?;
-    if outcome.session_verified {
-        tracing::info!(uid = %hex::encode(account.uid), "sign-in confirmed by push");
+    // A concurrent verify_push for the same sign-in may have confirmed it since
+    // the check above: only the call that confirmed it sends the notice.
+    if !outcome.session_verified {
+        return Ok(());
     }
+    tracing::info!(uid = %hex::encode(account.uid), "sign-in confirmed by push");
     if account.email_verified {
         let links = LinkParams {
             locale,

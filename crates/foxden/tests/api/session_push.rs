@@ -267,3 +267,43 @@ async fn verify_push_confirms_only_the_callers_accounts_sign_ins() {
     assert_eq!(state_of(&b).await, "verified");
     assert_eq!(state_of(&c).await, "unverified");
 }
+
+/// Several devices answering one push at once: the sign-in is confirmed once,
+/// every other answer is 123 or `{}`, and one `newDeviceLogin` notice goes out.
+#[tokio::test]
+async fn concurrent_verify_push_calls_confirm_and_notify_once() {
+    let app = spawn_with(confirming()).await;
+    let a = confirmed_on(&app, "push.race@example.com", FIREFOX_DESKTOP).await;
+    let (b, tvid) = new_sign_in(&a).await;
+    register(&b, &json!({"name": "B", "type": "desktop"}))
+        .await
+        .ok();
+    let code = current_code(&b).await;
+    let before = app.mails_to(&a.email).await.len();
+    let body = json!({"code": code, "tokenVerificationId": tvid});
+    let post = || a.session_post(VERIFY, &body);
+    let (r1, r2, r3, r4, r5, r6, r7, r8) = tokio::join!(
+        post(),
+        post(),
+        post(),
+        post(),
+        post(),
+        post(),
+        post(),
+        post()
+    );
+    for r in [r1, r2, r3, r4, r5, r6, r7, r8] {
+        assert!(
+            r.status == 200 || (r.status == 400 && r.body["errno"] == 123),
+            "{} {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(state_of(&b).await, "verified");
+    let notices = app.mails_to(&a.email).await[before..]
+        .iter()
+        .filter(|m| m.template() == "newDeviceLogin")
+        .count();
+    assert_eq!(notices, 1);
+}
