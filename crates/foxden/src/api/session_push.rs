@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
-use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::{ApiJson, ClientIp};
 use crate::mail::Locale;
@@ -84,13 +83,7 @@ async fn verify_push(
         });
     }
     let account = state.token_account(&auth.token.core.uid).await?;
-    customs::check(
-        &state,
-        Action::VerifySessionCode,
-        Subject::account(&ip, &account),
-    )
-    .await?;
     let tvid = body.token_verification_id.0;
-    login_push::confirm(&state, &account, &tvid, &code, locale).await?;
+    login_push::answer(&state, &ip, &account, &tvid, &code, locale).await?;
     Ok(Json(Empty {}))
 }

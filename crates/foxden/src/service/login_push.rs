@@ -3,13 +3,16 @@
 //! unconfirmed session asks the account's other Firefox desktops to confirm it;
 //! the push opens the content server's `signin_push_code_confirm` page, whose URL
 //! carries the session's tokenVerificationId and the account's current 6-digit
-//! code, and that device answers with both.
+//! code, and that device answers with both. While the content URL is foxden
+//! itself, foxden serves that page (`pages/confirm.rs`): its form answers the same
+//! way ([`answer`]), and [`shown_sign_in`] reads what it shows of the sign-in.
 
 use foxden_db::ops::*;
 use foxden_db::{Account, SessionToken, Uid, VerificationMethod};
 use serde::Serialize;
 
 use crate::clock::now_ms;
+use crate::customs::{self, Action, Subject};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ClientIp;
 use crate::mail::l10n;
@@ -51,6 +54,66 @@ fn encode_uri_component(s: &str) -> String {
         }
     }
     out
+}
+
+/// JavaScript's `decodeURIComponent`: `None` for a `%` without two hex digits
+/// after it, or for bytes that are not UTF-8.
+fn decode_uri_component(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let mut byte = [0u8];
+            hex::decode_to_slice(bytes.get(i + 1..i + 3)?, &mut byte).ok()?;
+            out.push(byte[0]);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The longest `remoteMetaData` read: a 255-character device name in JSON
+/// escapes, URI-encoded, with the other fields, fits well within it.
+const MAX_META_LEN: usize = 16 * 1024;
+/// The longest value shown (a device name's limit).
+const MAX_SHOWN_CHARS: usize = 255;
+
+/// What the page the push opens shows of the sign-in, from its URL.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ShownSignIn {
+    pub device_name: Option<String>,
+    pub device_family: Option<String>,
+    pub device_os: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+/// Reads `remoteMetaData` as the page gets it (the query decoded once, so the
+/// URI-encoded JSON [`queue_request`] wrote). A field that is missing, not a
+/// string, empty, too long or holds control characters is left out; a value
+/// that cannot be read shows nothing. The page escapes what it shows.
+pub fn shown_sign_in(raw: &str) -> ShownSignIn {
+    let json = (raw.len() <= MAX_META_LEN)
+        .then(|| decode_uri_component(raw))
+        .flatten();
+    let parsed = json.and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok());
+    let Some(serde_json::Value::Object(meta)) = parsed else {
+        return ShownSignIn::default();
+    };
+    let field = |key: &str| {
+        let value = meta.get(key)?.as_str()?.trim();
+        let fits = !value.is_empty() && value.chars().count() <= MAX_SHOWN_CHARS;
+        (fits && !value.chars().any(char::is_control)).then(|| value.to_string())
+    };
+    ShownSignIn {
+        device_name: field("deviceName"),
+        device_family: field("deviceFamily"),
+        device_os: field("deviceOS"),
+        ip_address: field("ipAddress"),
+    }
 }
 
 /// The page's URL: the query as `URLSearchParams` writes it, `remoteMetaData`
@@ -159,13 +222,29 @@ async fn waiting_device(state: &AppState, uid: &Uid, sealed: &[u8; 16]) -> ApiRe
     Ok(false)
 }
 
-/// `verify_push`: confirms the sign-in of `account` waiting on
+/// An answer to the push, from `verify_push` (the answering device's session
+/// names `account`) or from the page the push opens (its `uid`): the rule on
+/// code checks (`verifySessionCode`, per account and IP), then [`confirm`].
+pub async fn answer(
+    state: &AppState,
+    ip: &ClientIp,
+    account: &Account,
+    token_verification_id: &[u8; 16],
+    code: &str,
+    locale: Locale,
+) -> ApiResult<()> {
+    let subject = Subject::account(ip, account);
+    customs::check(state, Action::VerifySessionCode, subject).await?;
+    confirm(state, account, token_verification_id, code, locale).await
+}
+
+/// Confirms the sign-in of `account` waiting on
 /// `token_verification_id` with the account's 6-digit `code`. Errno 123 when
 /// no session of this account with a device waits on that id (already
 /// confirmed, never registered a device, or another account's), as Mozilla's
 /// database layer answers; 183 for a wrong code. The devices get
 /// `accountConfirm`, and the `newDeviceLogin` notice goes out.
-pub async fn confirm(
+async fn confirm(
     state: &AppState,
     account: &Account,
     token_verification_id: &[u8; 16],
@@ -242,6 +321,68 @@ mod tests {
             "%7B%22a%20b%22%3A%22%C3%A9%22%7D"
         );
         assert_eq!(encode_uri_component("/?#&=+ "), "%2F%3F%23%26%3D%2B%20");
+    }
+
+    #[test]
+    fn the_page_reads_back_what_the_push_carries() {
+        let meta = RemoteMetaData {
+            device_name: Some("Éva's <PC> & \"co\""),
+            device_family: Some("Firefox"),
+            device_os: Some("Windows"),
+            ip_address: "2001:db8::1",
+        };
+        let json = serde_json::to_string(&meta).unwrap();
+        let url = confirm_url(
+            &url::Url::parse("http://localhost:3030").unwrap(),
+            &[("remoteMetaData", &encode_uri_component(&json))],
+        );
+        let url = url::Url::parse(&url).unwrap();
+        let (_, raw) = url.query_pairs().next().unwrap();
+        assert_eq!(
+            shown_sign_in(&raw),
+            ShownSignIn {
+                device_name: Some("Éva's <PC> & \"co\"".into()),
+                device_family: Some("Firefox".into()),
+                device_os: Some("Windows".into()),
+                ip_address: Some("2001:db8::1".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn a_damaged_remote_meta_data_shows_less_or_nothing() {
+        let shown = |json: &str| shown_sign_in(&encode_uri_component(json));
+        let only_ip = ShownSignIn {
+            ip_address: Some("10.0.0.1".into()),
+            ..ShownSignIn::default()
+        };
+        let cases = [
+            r#"{"ipAddress":"10.0.0.1"}"#,
+            r#"{"ipAddress":"10.0.0.1","deviceName":7,"deviceOS":null}"#,
+            r#"{"ipAddress":" 10.0.0.1 ","deviceName":"","deviceFamily":"a\u0000b"}"#,
+        ];
+        for json in cases {
+            assert_eq!(shown(json), only_ip, "{json}");
+        }
+        let long = format!(
+            r#"{{"ipAddress":"10.0.0.1","deviceName":"{}"}}"#,
+            "x".repeat(256)
+        );
+        assert_eq!(shown(&long), only_ip);
+        for raw in [
+            "",
+            "%7B",
+            "%zz",
+            "%",
+            "%7B%22a%22%3A1%7D",
+            "%FF%FE",
+            "null",
+            "[1]",
+        ] {
+            assert_eq!(shown_sign_in(raw), ShownSignIn::default(), "{raw}");
+        }
+        let huge = encode_uri_component(&format!(r#"{{"ipAddress":"{}"}}"#, "1".repeat(20_000)));
+        assert_eq!(shown_sign_in(&huge), ShownSignIn::default());
     }
 
     #[test]
