@@ -379,6 +379,7 @@ const RESERVED_ROOT_SEGMENTS: &[&str] = &[
     "verify_email",
     "complete_signin",
     "report_signin",
+    "signin_push_code_confirm",
     "complete_reset_password",
     "settings",
     "connect_another_device",

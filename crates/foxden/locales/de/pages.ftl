@@ -29,6 +29,19 @@ page-report-button = Anmeldung melden
 page-report-done-title = Danke für Ihre Meldung
 page-report-done-text = Der Autorisierungscode funktioniert nicht mehr. Falls jemand anderes Ihr Passwort kennen könnte, ändern Sie es in den Kontoeinstellungen von Firefox.
 
+page-push-title = Diese Anmeldung bestätigen?
+page-push-text = Jemand meldet sich auf einem anderen Gerät bei Ihrem Konto an und bittet Sie, das hier zu bestätigen.
+page-push-device = Gerät: { $name }
+page-push-browser = Browser: { $browser }
+page-push-os = Betriebssystem: { $os }
+page-push-ip = IP-Adresse: { $ip }
+page-push-not-you = Wenn Sie das sind, klicken Sie auf die Schaltfläche, um die Anmeldung abzuschließen. Wenn nicht, klicken Sie nicht darauf und ändern Sie Ihr Passwort in den Kontoeinstellungen von Firefox.
+page-push-button = Anmeldung bestätigen
+page-push-done-title = Anmeldung bestätigt
+page-push-done-text = Das Gerät, das angefragt hat, kann Ihr Konto jetzt verwenden.
+page-wrong-code-title = Ungültiger oder abgelaufener Bestätigungscode
+page-wrong-code-text = Der Code in diesem Link ist falsch oder abgelaufen. Melden Sie sich auf dem anfragenden Gerät erneut an, um eine neue Benachrichtigung zu erhalten.
+
 page-reset-title = Passwort zurücksetzen
 page-reset-text = Um ein neues Passwort festzulegen, kehren Sie zu der App zurück, in der Sie das Zurücksetzen angefordert haben, und geben Sie diesen Code ein:
 page-reset-note = Ein neues Passwort auf dieser Seite festzulegen ist noch nicht möglich.

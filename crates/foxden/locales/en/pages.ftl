@@ -30,6 +30,19 @@ page-report-button = Report sign-in
 page-report-done-title = Thank you for your report
 page-report-done-text = The authorization code no longer works. If someone else may know your password, change it in Firefox's account settings.
 
+page-push-title = Confirm this sign-in?
+page-push-text = Someone is signing in to your account on another device and asks you to confirm it here.
+page-push-device = Device: { $name }
+page-push-browser = Browser: { $browser }
+page-push-os = Operating system: { $os }
+page-push-ip = IP address: { $ip }
+page-push-not-you = If this is you, press the button to finish signing in. If it is not, do not press it, and change your password in Firefox's account settings.
+page-push-button = Confirm sign-in
+page-push-done-title = Sign-in confirmed
+page-push-done-text = The device that asked can now use your account.
+page-wrong-code-title = Invalid or expired verification code
+page-wrong-code-text = The code in this link is wrong or has expired. Sign in again on the device that asked, to get a new notification.
+
 page-reset-title = Reset your password
 page-reset-text = To choose a new password, go back to the app where you asked for the reset and enter this code:
 page-reset-note = Choosing a new password on this page is not possible yet.

@@ -29,6 +29,19 @@ page-report-button = Signaler la connexion
 page-report-done-title = Merci pour votre signalement
 page-report-done-text = Le code d’autorisation ne fonctionne plus. Si quelqu’un d’autre connaît peut-être votre mot de passe, changez-le dans les paramètres du compte de Firefox.
 
+page-push-title = Confirmer cette connexion ?
+page-push-text = Quelqu’un se connecte à votre compte sur un autre appareil et vous demande de le confirmer ici.
+page-push-device = Appareil : { $name }
+page-push-browser = Navigateur : { $browser }
+page-push-os = Système d’exploitation : { $os }
+page-push-ip = Adresse IP : { $ip }
+page-push-not-you = Si c’est bien vous, appuyez sur le bouton pour terminer la connexion. Sinon, n’appuyez pas et changez votre mot de passe dans les paramètres du compte de Firefox.
+page-push-button = Confirmer la connexion
+page-push-done-title = Connexion confirmée
+page-push-done-text = L’appareil qui a fait la demande peut désormais utiliser votre compte.
+page-wrong-code-title = Code de vérification invalide ou expiré
+page-wrong-code-text = Le code de ce lien est erroné ou a expiré. Connectez-vous à nouveau sur l’appareil qui a fait la demande pour recevoir une nouvelle notification.
+
 page-reset-title = Réinitialisez votre mot de passe
 page-reset-text = Pour choisir un nouveau mot de passe, revenez à l’application dans laquelle vous avez demandé la réinitialisation et saisissez ce code :
 page-reset-note = Il n’est pas encore possible de choisir un nouveau mot de passe sur cette page.

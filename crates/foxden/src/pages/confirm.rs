@@ -1,5 +1,6 @@
 //! The pages that act: `/verify_email` (the `verify` mail), `/complete_signin`
-//! (`verifyLogin`) and `/report_signin` (`unblockCode`). A GET only shows a
+//! (`verifyLogin`), `/report_signin` (`unblockCode`) and
+//! `/signin_push_code_confirm` (the `verify_login` push). A GET only shows a
 //! button, so a mail scanner fetching the link changes nothing; the button's
 //! POST calls the service the API route uses.
 
@@ -13,9 +14,10 @@ use crate::customs::{self, Action, Subject};
 use crate::extract::ClientIp;
 use crate::mail::Locale;
 use crate::service::link_code::{self, LinkCode};
+use crate::service::login_push::{self, ShownSignIn};
 use crate::service::unblock;
 use crate::state::AppState;
-use crate::validate::{Alnum, Bounded, Hex, Service};
+use crate::validate::{Alnum, Bounded, Digits, Email, Hex, Service};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,6 +29,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/report_signin",
             get(report_signin_page).post(report_signin),
+        )
+        .route(
+            login_push::CONFIRM_PATH,
+            get(push_confirm_page).post(push_confirm),
         )
 }
 
@@ -149,6 +155,88 @@ async fn report_signin(
 ) -> Page {
     match unblock::reject(&state, &report.uid.0, &report.unblock_code.0).await {
         Ok(()) => Page::new(locale, "page-report-done-title").paragraph("page-report-done-text"),
+        Err(err) => Page::from_error(locale, &err),
+    }
+}
+
+/// `?tokenVerificationId=…&code=…&uid=…&email=…&remoteMetaData=…`, as the
+/// `verify_login` push's URL carries them; the form posts back the first three.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PushParams {
+    uid: Hex<16>,
+    token_verification_id: Hex<16>,
+    code: Digits<6>,
+    /// Checked, not shown: the page names no account.
+    #[serde(rename = "email")]
+    _email: Option<Email>,
+    /// Read by [`login_push::shown_sign_in`], which never refuses it.
+    remote_meta_data: Option<String>,
+}
+
+impl PushParams {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("uid", hex::encode(self.uid.0)),
+            (
+                "tokenVerificationId",
+                hex::encode(self.token_verification_id.0),
+            ),
+            ("code", self.code.0.clone()),
+        ]
+    }
+}
+
+/// What is signing in, as far as the push's URL tells (each a paragraph with
+/// its Fluent variable).
+fn sign_in_details(page: Page, shown: ShownSignIn) -> Page {
+    let details = [
+        ("page-push-device", "name", shown.device_name),
+        ("page-push-browser", "browser", shown.device_family),
+        ("page-push-os", "os", shown.device_os),
+        ("page-push-ip", "ip", shown.ip_address),
+    ];
+    details
+        .into_iter()
+        .fold(page, |page, (id, var, value)| match value {
+            Some(value) => page.paragraph_with(id, &[(var, &value)]),
+            None => page,
+        })
+}
+
+async fn push_confirm_page(locale: Locale, PageQuery(push): PageQuery<PushParams>) -> Page {
+    let shown = push
+        .remote_meta_data
+        .as_deref()
+        .map(login_push::shown_sign_in)
+        .unwrap_or_default();
+    let page = Page::new(locale, "page-push-title").paragraph("page-push-text");
+    sign_in_details(page, shown)
+        .paragraph("page-push-not-you")
+        .form(
+            "signin_push_code_confirm",
+            "page-push-button",
+            push.fields(),
+        )
+}
+
+/// Answers the push as `/session/verify/verify_push` does, the account named by
+/// the URL's `uid` instead of a session.
+async fn push_confirm(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    locale: Locale,
+    PageForm(push): PageForm<PushParams>,
+) -> Page {
+    let confirmed = async {
+        let account = link_code::account(&state, &push.uid.0).await?;
+        let tvid = &push.token_verification_id.0;
+        login_push::answer(&state, &ip, &account, tvid, &push.code.0, locale).await
+    };
+    match confirmed.await {
+        Ok(()) => Page::new(locale, "page-push-done-title")
+            .paragraph("page-push-done-text")
+            .paragraph("page-close"),
         Err(err) => Page::from_error(locale, &err),
     }
 }

@@ -5,7 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::mail::l10n::text;
+use crate::mail::l10n::{text, text_with};
 use crate::mail::templates::esc;
 use crate::mail::Locale;
 
@@ -61,6 +61,13 @@ impl Page {
         self
     }
 
+    /// Adds the paragraph of Fluent message `id` with its variables `vars`
+    /// (escaped with the rest of the text when rendered).
+    pub fn paragraph_with(mut self, id: &str, vars: &[(&'static str, &str)]) -> Page {
+        self.paragraphs.push(text_with(self.locale, id, vars));
+        self
+    }
+
     /// Shows `code` to be typed into an app.
     pub fn code(mut self, code: String) -> Page {
         self.code = Some(code);
@@ -95,15 +102,20 @@ impl Page {
     }
 
     /// The page for a service's error: a code that is wrong, used or expired (or
-    /// whose account is gone) is a 400; rate limits keep their 429 and
-    /// `Retry-After`; anything else is the server's fault.
+    /// whose account is gone) is a 400, as is a push's sign-in that no longer
+    /// waits (errno 123) or its 6-digit code, wrong or expired (183); rate limits
+    /// keep their 429 and `Retry-After`; anything else is the server's fault.
     pub fn from_error(locale: Locale, err: &ApiError) -> Page {
         match err {
             ApiError::UnknownAccount { .. }
+            | ApiError::UnknownDevice
             | ApiError::InvalidVerificationCode
             | ApiError::InvalidVerificationCodeWithTries { .. }
             | ApiError::InvalidUnblockCode => Page::new(locale, "page-used-link-title")
                 .paragraph("page-used-link-text")
+                .status(StatusCode::BAD_REQUEST),
+            ApiError::InvalidOrExpiredOtpCode => Page::new(locale, "page-wrong-code-title")
+                .paragraph("page-wrong-code-text")
                 .status(StatusCode::BAD_REQUEST),
             ApiError::TooManyRequests { retry_after, .. } => {
                 let mut page = Page::new(locale, "page-busy-title")
@@ -207,6 +219,16 @@ mod tests {
         assert!(html.contains("&lt;script&gt;&amp;&quot;"), "{html}");
         assert!(html.contains("value=\"&quot;&gt;&lt;script&gt;"), "{html}");
         assert!(html.contains("<html lang=\"en\">"));
+    }
+
+    #[test]
+    fn variables_are_escaped_too() {
+        let page = Page::new(Locale::De, "page-push-title")
+            .paragraph("page-push-text")
+            .paragraph_with("page-push-device", &[("name", "<b>Ö</b>")]);
+        let html = page.render();
+        assert!(html.contains("&lt;b&gt;Ö&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
     }
 
     #[test]

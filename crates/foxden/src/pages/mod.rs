@@ -1,7 +1,8 @@
 //! The pages foxden serves where its mails' links lead, while the content URL is
-//! foxden itself (the default): `/verify_email`, `/complete_signin` and
-//! `/report_signin` act only on a form POST (a GET, as mail scanners send, shows
-//! the button), `/complete_reset_password`, `/settings` and
+//! foxden itself (the default): `/verify_email`, `/complete_signin`,
+//! `/report_signin` and `/signin_push_code_confirm` (the link of the
+//! `verify_login` push) act only on a form POST (a GET, as mail scanners send,
+//! shows the button), `/complete_reset_password`, `/settings` and
 //! `/connect_another_device` only tell the user what to do next. Every page is
 //! localized like the mails and carries a strict Content-Security-Policy.
 //! With `FOXDEN_CONTENT_URL` pointing elsewhere, none of these routes exists.
