@@ -13,7 +13,7 @@ use crate::devices::register;
 use crate::helpers::{spawn_with, Options, Resp, TestApp};
 use crate::push_events::{assert_empty_push, settle, PushService};
 
-const FIREFOX_DESKTOP: &str =
+pub(crate) const FIREFOX_DESKTOP: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0";
 const CHROME_DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
      (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
@@ -22,7 +22,7 @@ const SEND: &str = "/v1/session/verify/send_push";
 const VERIFY: &str = "/v1/session/verify/verify_push";
 
 /// Every sign-in must be confirmed (no new-account or known-IP bypass).
-fn confirming() -> Options {
+pub(crate) fn confirming() -> Options {
     Options {
         skip_confirm_new_account_ms: 0,
         ..Options::default()
@@ -30,7 +30,7 @@ fn confirming() -> Options {
 }
 
 /// `/account/login` from a browser whose User-Agent is `agent`; `c` takes the session.
-async fn login_as(c: &mut TestClient<'_>, agent: &str, keys: bool) -> Resp {
+pub(crate) async fn login_as(c: &mut TestClient<'_>, agent: &str, keys: bool) -> Resp {
     let query = if keys { "?keys=true" } else { "" };
     let r = c
         .app
@@ -49,7 +49,7 @@ async fn login_as(c: &mut TestClient<'_>, agent: &str, keys: bool) -> Resp {
 
 /// A verified account whose client `c` signed in again from `agent` and
 /// confirmed that sign-in by mail.
-async fn confirmed_on<'a>(app: &'a TestApp, email: &str, agent: &str) -> TestClient<'a> {
+pub(crate) async fn confirmed_on<'a>(app: &'a TestApp, email: &str, agent: &str) -> TestClient<'a> {
     let mut c = TestClient::v1(app, email, "pw");
     c.create_verified(false).await;
     assert_eq!(login_as(&mut c, agent, true).await.body["verified"], false);
@@ -59,7 +59,7 @@ async fn confirmed_on<'a>(app: &'a TestApp, email: &str, agent: &str) -> TestCli
 
 /// A new sign-in of `a`'s account from Firefox desktop, waiting on confirmation;
 /// with its tokenVerificationId (the `verifyLogin` mail's code).
-async fn new_sign_in<'a>(a: &TestClient<'a>) -> (TestClient<'a>, String) {
+pub(crate) async fn new_sign_in<'a>(a: &TestClient<'a>) -> (TestClient<'a>, String) {
     let mut b = a.another_device();
     assert_eq!(
         login_as(&mut b, FIREFOX_DESKTOP, true).await.body["verified"],
@@ -71,7 +71,7 @@ async fn new_sign_in<'a>(a: &TestClient<'a>) -> (TestClient<'a>, String) {
 }
 
 /// The account's current 6-digit code, as `/session/resend_code` mails it.
-async fn current_code(c: &TestClient<'_>) -> String {
+pub(crate) async fn current_code(c: &TestClient<'_>) -> String {
     c.session_post("/v1/session/resend_code", &json!({}))
         .await
         .ok();
@@ -81,17 +81,17 @@ async fn current_code(c: &TestClient<'_>) -> String {
 }
 
 /// A six-digit code that is not `code`.
-fn other_code(code: &str) -> String {
+pub(crate) fn other_code(code: &str) -> String {
     let n: u32 = code.parse().unwrap();
     format!("{:06}", (n + 1) % 1_000_000)
 }
 
-async fn state_of(c: &TestClient<'_>) -> String {
+pub(crate) async fn state_of(c: &TestClient<'_>) -> String {
     c.session_get("/v1/session/status").await.ok().str("state")
 }
 
 /// The query of the push's URL, `remoteMetaData` decoded both times.
-fn confirm_query(url: &str) -> (HashMap<String, String>, Value) {
+pub(crate) fn confirm_query(url: &str) -> (HashMap<String, String>, Value) {
     let url = url::Url::parse(url).unwrap();
     let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
     // The second layer is encodeURIComponent's: no `+`, so form decoding undoes it.
@@ -109,7 +109,11 @@ fn verify_login_pushes(push: &PushService, path: &str) -> Vec<Value> {
 }
 
 /// Waits (up to 20 s) for a push to `path` that `pick` takes.
-async fn wait_for(push: &PushService, path: &str, pick: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn wait_for(
+    push: &PushService,
+    path: &str,
+    pick: impl Fn(&Value) -> bool,
+) -> Value {
     let start = std::time::Instant::now();
     loop {
         if let Some(found) = push.to(path).into_iter().find(|r| pick(r)) {

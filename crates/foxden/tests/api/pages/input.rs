@@ -171,6 +171,7 @@ async fn with_a_content_server_elsewhere_links_and_redirects_go_there() {
         "/verify_email",
         "/complete_signin",
         "/report_signin",
+        "/signin_push_code_confirm",
         "/settings",
     ] {
         let r = app.get(&format!("{path}?{query}")).await;
