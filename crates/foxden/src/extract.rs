@@ -30,6 +30,44 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
+/// A body in JSON or, sent as `application/x-www-form-urlencoded`, as a form, as
+/// the OAuth server's routes take them (RFC 6749 §4.1.3 and RFC 7662 send forms;
+/// Mozilla's hapi server parses either). A form's values are strings that `T`'s
+/// numbers and booleans are parsed from; errors name keys as for JSON.
+pub struct JsonOrForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonOrForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let limit = state.settings.max_body_bytes;
+        let bytes = read_limited(&parts.headers, body, limit).await?;
+        if let Some(check) = parts.extensions.get::<HawkPayloadCheck>() {
+            check.verify(content_type(&parts.headers), &bytes)?;
+        }
+        if is_form(content_type(&parts.headers)) {
+            parse_form(&bytes, Source::Payload).map(JsonOrForm)
+        } else {
+            parse_json(&bytes).map(JsonOrForm)
+        }
+    }
+}
+
+/// Whether a Content-Type names a URL-encoded form (parameters after `;` aside).
+fn is_form(content_type: &str) -> bool {
+    content_type.split(';').next().is_some_and(|t| {
+        t.trim()
+            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    })
+}
+
+/// URL-encoded pairs (a form body or a query) parsed into `T`.
+fn parse_form<T: DeserializeOwned>(bytes: &[u8], origin: Source) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(bytes));
+    serde_path_to_error::deserialize(de).map_err(|err| validation_error(err, origin))
+}
+
 async fn read_limited(
     headers: &HeaderMap,
     body: axum::body::Body,
@@ -220,10 +258,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(ApiQuery)
-            .map_err(|err| validation_error(err, Source::Query))
+        parse_form(query.as_bytes(), Source::Query).map(ApiQuery)
     }
 }
 

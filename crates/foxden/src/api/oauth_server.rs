@@ -24,7 +24,7 @@ use super::oauth::ClientInfo;
 use super::{Empty, ErrorResponse};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult, OAuthServerError, OAuthServerResult, Source};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, JsonOrForm};
 use crate::oauth::clients::{self, ClientCredentials};
 use crate::oauth::scopes::ScopeSet;
 use crate::openid::AccessTokenClaims;
@@ -41,15 +41,16 @@ pub fn routes() -> ApiRouter<AppState> {
         .routes(api_routes!(id_token_verify))
 }
 
-/// A JSON body as [`ApiJson`] parses it, its failures numbered by the OAuth server (109).
-pub(crate) struct OAuthJson<T>(pub T);
+/// A JSON or form body as [`JsonOrForm`] parses it, its failures numbered by the
+/// OAuth server (109).
+pub(crate) struct OAuthBody<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for OAuthJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for OAuthBody<T> {
     type Rejection = OAuthServerError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, OAuthServerError> {
-        let ApiJson(body) = ApiJson::<T>::from_request(req, state).await?;
-        Ok(OAuthJson(body))
+        let JsonOrForm(body) = JsonOrForm::<T>::from_request(req, state).await?;
+        Ok(OAuthBody(body))
     }
 }
 
@@ -179,7 +180,7 @@ async fn access_token(
     responses((status = 200, body = VerifyResponse), (status = 400, response = ErrorResponse)))]
 async fn verify(
     State(state): State<AppState>,
-    OAuthJson(body): OAuthJson<VerifyBody>,
+    OAuthBody(body): OAuthBody<VerifyBody>,
 ) -> OAuthServerResult<Json<VerifyResponse>> {
     let now = now_ms();
     let (row, claims) = access_token(&state, &body.token.0, now)
@@ -260,7 +261,7 @@ impl IntrospectResponse {
     responses((status = 200, body = IntrospectResponse), (status = 400, response = ErrorResponse)))]
 async fn introspect(
     State(state): State<AppState>,
-    OAuthJson(body): OAuthJson<IntrospectBody>,
+    OAuthBody(body): OAuthBody<IntrospectBody>,
 ) -> OAuthServerResult<Json<IntrospectResponse>> {
     let now = now_ms();
     let Some(hash) = crate::oauth::tokens::stored_hash(&state.openid_keys, &body.token.0, now)
@@ -323,7 +324,7 @@ pub(crate) struct DestroyBody {
 async fn destroy(
     State(state): State<AppState>,
     BasicAuth(basic): BasicAuth,
-    OAuthJson(body): OAuthJson<DestroyBody>,
+    OAuthBody(body): OAuthBody<DestroyBody>,
 ) -> OAuthServerResult<Json<Empty>> {
     let secret = body.client_secret.filter(|_| body.client_id.is_some());
     let creds = credentials(basic, body.client_id, secret)?;

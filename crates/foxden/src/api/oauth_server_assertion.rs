@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::oauth::{ScopedKeyData, ScopedKeyDataResponse};
-use super::oauth_server::OAuthJson;
+use super::oauth_server::OAuthBody;
 use super::{Empty, ErrorResponse};
 use crate::clock::now_ms;
 use crate::error::{ApiError, OAuthServerResult, Source};
@@ -80,7 +80,7 @@ pub(crate) struct AuthorizationResponse {
         (status = 401, response = ErrorResponse), (status = 503, response = ErrorResponse)))]
 async fn authorization(
     State(state): State<AppState>,
-    OAuthJson(body): OAuthJson<AuthorizationBody>,
+    OAuthBody(body): OAuthBody<AuthorizationBody>,
 ) -> OAuthServerResult<Json<AuthorizationResponse>> {
     if body.code_challenge.is_some() != body.code_challenge_method.is_some() {
         return Err(ApiError::InvalidParameter {
@@ -127,7 +127,7 @@ pub(crate) struct KeyDataBody {
         (status = 401, response = ErrorResponse)))]
 async fn key_data(
     State(state): State<AppState>,
-    OAuthJson(body): OAuthJson<KeyDataBody>,
+    OAuthBody(body): OAuthBody<KeyDataBody>,
 ) -> OAuthServerResult<Json<ScopedKeyDataResponse>> {
     let claims = assertion::claims(&state, &body.assertion.0, now_ms()).await?;
     let data =
@@ -168,7 +168,7 @@ pub(crate) struct AuthorizedClientsResponse(Vec<AuthorizedClient>);
         (status = 401, response = ErrorResponse)))]
 async fn authorized_clients(
     State(state): State<AppState>,
-    OAuthJson(body): OAuthJson<AuthorizedClientsBody>,
+    OAuthBody(body): OAuthBody<AuthorizedClientsBody>,
 ) -> OAuthServerResult<Json<AuthorizedClientsResponse>> {
     let now = now_ms();
     let claims = assertion::claims(&state, &body.assertion.0, now).await?;
@@ -234,7 +234,7 @@ pub(crate) struct AuthorizedClientsDestroyBody {
         (status = 401, response = ErrorResponse)))]
 async fn authorized_clients_destroy(
     State(state): State<AppState>,
-    OAuthJson(body): OAuthJson<AuthorizedClientsDestroyBody>,
+    OAuthBody(body): OAuthBody<AuthorizedClientsDestroyBody>,
 ) -> OAuthServerResult<Json<Empty>> {
     let bundle = body.assertion.ok_or_else(|| ApiError::MissingParameter {
         origin: Source::Payload,

@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::oauth_server::{BasicAuth, OAuthJson};
+use super::oauth_server::{BasicAuth, OAuthBody};
 use super::oauth_token::{grant_request, TokenBody, TokenResponse};
 use super::ErrorResponse;
 use crate::clock::now_ms;
@@ -60,7 +60,7 @@ async fn token(
     State(state): State<AppState>,
     BasicAuth(basic): BasicAuth,
     UserAgent(user_agent): UserAgent,
-    OAuthJson(body): OAuthJson<ServerTokenBody>,
+    OAuthBody(body): OAuthBody<ServerTokenBody>,
 ) -> OAuthServerResult<Json<TokenResponse>> {
     // `fxa-credentials` here is granted on a BrowserID assertion (the auth-server
     // flavour grants it on the session).

@@ -157,6 +157,90 @@ async fn confidential_clients_basic_or_body_secret_refresh_and_opaque_tokens() {
     app.post("/v1/token", &pkce).await.err(400, 109);
 }
 
+/// A POST with an `application/x-www-form-urlencoded` body, as OAuth libraries send.
+async fn post_form(app: &TestApp, path: &str, auth: Option<&str>, pairs: &[(&str, &str)]) -> Resp {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let mut req = app
+        .http
+        .post(app.url(path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(auth) = auth {
+        req = req.header("Authorization", auth);
+    }
+    Resp::read(req.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn form_bodies_as_rfc_6749_and_7662_clients_send_them() {
+    let app = spawn_app().await;
+    let c = signed_in(&app, "v1form@example.com").await;
+    let (rp, secret) = add_client(&app, &["trusted"]).await;
+    let secret = secret.unwrap();
+    let code = rp_code(&c, &rp, &[("access_type", "offline")]).await;
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("client_id", rp.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+        ("ttl", "60"),
+    ];
+    let r = post_form(&app, "/v1/token", None, &exchange).await.ok();
+    assert_eq!(r.body["expires_in"], 60);
+    let (access, refresh) = (r.str("access_token"), r.str("refresh_token"));
+    // The code is spent whichever body carried it.
+    post_form(&app, "/v1/token", None, &exchange)
+        .await
+        .err(400, 105);
+    let auth = basic(&rp, &secret);
+    let refreshed = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+    ];
+    let again = post_form(&app, "/v1/token", Some(&auth), &refreshed)
+        .await
+        .ok();
+    assert_eq!(again.str("scope"), "profile");
+    let form_type = "application/x-www-form-urlencoded; charset=UTF-8";
+    let res = app
+        .http
+        .post(app.url("/v1/introspect"))
+        .header("Content-Type", form_type)
+        .body(format!("token={access}&token_type_hint=access_token"))
+        .send()
+        .await
+        .unwrap();
+    let i = Resp::read(res).await.ok();
+    assert_eq!(i.body["active"], true);
+    assert_eq!(i.str("client_id"), rp);
+    let v = post_form(&app, "/v1/verify", None, &[("token", &access)])
+        .await
+        .ok();
+    assert_eq!(v.str("user"), c.uid);
+    // Validation as for JSON: a bad number, an unknown key, a missing one.
+    let mut bad_ttl = refreshed.to_vec();
+    bad_ttl.push(("ttl", "soon"));
+    post_form(&app, "/v1/token", Some(&auth), &bad_ttl)
+        .await
+        .err(400, 109);
+    let mut unknown = refreshed.to_vec();
+    unknown.push(("nope", "1"));
+    post_form(&app, "/v1/token", Some(&auth), &unknown)
+        .await
+        .err(400, 109);
+    let hint_only = [("token_type_hint", "access_token")];
+    post_form(&app, "/v1/introspect", None, &hint_only)
+        .await
+        .err(400, 109);
+    post_form(&app, "/v1/destroy", None, &[("access_token", &access)])
+        .await
+        .ok();
+    let v = post_form(&app, "/v1/verify", None, &[("token", &access)]).await;
+    v.err(400, 108);
+}
+
 #[tokio::test]
 async fn verify_refuses_unknown_expired_revoked_and_malformed_tokens() {
     let app = spawn_app().await;
