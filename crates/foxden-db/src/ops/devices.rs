@@ -42,6 +42,27 @@ macro_rules! device_cols {
     };
 }
 
+/// [`device_cols!`] of the `devices` table aliased `d`, for joins.
+macro_rules! joined_device_cols {
+    () => {
+        "d.uid, d.id, d.session_token_id_hash, d.refresh_token_hash, d.name, d.type, \
+         d.created_at, d.push_callback, d.push_public_key, d.push_auth_key, \
+         d.push_endpoint_expired, d.available_commands"
+    };
+}
+
+/// A device as the account's device list shows it, with what it needs of the
+/// device's session or refresh token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedDevice {
+    pub device: Device,
+    /// The session's last access, or the refresh token's last use (its creation
+    /// if never used).
+    pub last_access_time: Option<Millis>,
+    /// The User-Agent fields of the device's session (none for OAuth devices).
+    pub user_agent: UserAgentInfo,
+}
+
 fn device_row(r: &Row<'_>) -> DbResult<Device> {
     Ok(Device {
         uid: r.fixed(0)?,
@@ -145,6 +166,40 @@ pub trait Devices: Conn {
             " FROM devices WHERE uid = $1 ORDER BY created_at, id"
         ));
         self.query_all(sql, params![uid], device_row).await
+    }
+
+    /// The account's devices, oldest first, each with its session's last access
+    /// and User-Agent fields or its refresh token's last use: one query.
+    async fn devices_listed(&self, uid: &Uid) -> DbResult<Vec<ListedDevice>> {
+        let sql = sql!(concat!(
+            "SELECT ",
+            joined_device_cols!(),
+            ", s.last_access_time, COALESCE(t.last_used_at, t.created_at), \
+             s.ua_browser, s.ua_browser_version, s.ua_os, s.ua_os_version, s.ua_device_type, \
+             s.ua_form_factor \
+             FROM devices d \
+             LEFT JOIN session_tokens s ON s.id_hash = d.session_token_id_hash \
+             LEFT JOIN oauth_tokens t ON t.token_hash = d.refresh_token_hash \
+             WHERE d.uid = $1 ORDER BY d.created_at, d.id"
+        ));
+        self.query_all(sql, params![uid], |r| {
+            Ok(ListedDevice {
+                device: device_row(r)?,
+                last_access_time: match r.opt_int(12)? {
+                    Some(t) => Some(t),
+                    None => r.opt_int(13)?,
+                },
+                user_agent: UserAgentInfo {
+                    browser: r.opt_text(14)?,
+                    browser_version: r.opt_text(15)?,
+                    os: r.opt_text(16)?,
+                    os_version: r.opt_text(17)?,
+                    device_type: r.opt_text(18)?,
+                    form_factor: r.opt_text(19)?,
+                },
+            })
+        })
+        .await
     }
 
     /// The device of a session (by the session's row key).

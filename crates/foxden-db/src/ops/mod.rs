@@ -25,7 +25,7 @@ mod tokens;
 pub use accounts::Accounts;
 pub use codes::OneTimeCodes;
 pub use device_commands::{CommandPage, DeviceCommands, QueuedCommand};
-pub use devices::{Device, DeviceId, Devices};
+pub use devices::{Device, DeviceId, Devices, ListedDevice};
 pub use housekeeping::Housekeeping;
 pub use mail_queue::{MailQueue, QueueDepth, QueuedMail};
 pub use oauth::{

@@ -269,55 +269,23 @@ pub async fn list(
     cred: &SessionOrRefreshToken,
     active_since: Option<Millis>,
 ) -> ApiResult<Vec<DeviceView>> {
-    let uid = cred.uid();
-    let devices = state.db.devices_of(&uid).await?;
-    let sessions: HashMap<TokenIdHash, SessionToken> = state
-        .db
-        .sessions_for(&uid)
-        .await?
-        .into_iter()
-        .map(|s| (s.core.id_hash, s))
-        .collect();
-    let refresh_used: HashMap<[u8; 32], Millis> =
-        if devices.iter().any(|d| d.refresh_token_hash.is_some()) {
-            state
-                .db
-                .oauth_grants_of(&uid)
-                .await?
-                .into_iter()
-                .filter(|t| t.kind == OAuthTokenKind::Refresh)
-                .map(|t| (t.token_hash, t.last_used_at.unwrap_or(t.created_at)))
-                .collect()
-        } else {
-            HashMap::new()
-        };
     let (my_session, my_refresh) = match &cred.0 {
         DeviceCredential::Session(s) => (Some(s.core.id_hash), None),
         DeviceCredential::Refresh { token, .. } => (None, Some(token.token_hash)),
     };
-    let views = devices.into_iter().map(|device| {
-        let session = device
-            .session_token_id_hash
-            .as_ref()
-            .and_then(|h| sessions.get(h));
-        let refresh = device
-            .refresh_token_hash
-            .as_ref()
-            .and_then(|h| refresh_used.get(h).copied());
-        let last_access_time = session.map(|s| s.last_access_time).or(refresh);
-        let is_current = (my_session.is_some() && device.session_token_id_hash == my_session)
-            || (my_refresh.is_some() && device.refresh_token_hash == my_refresh);
-        DeviceView {
-            is_current,
-            last_access_time,
-            user_agent: session.map(|s| s.user_agent.clone()).unwrap_or_default(),
-            device,
-        }
-    });
-    Ok(views
-        .filter(|v| match active_since {
-            Some(since) if since > 0 => v.last_access_time.is_some_and(|t| t >= since),
+    let listed = state.db.devices_listed(&cred.uid()).await?;
+    Ok(listed
+        .into_iter()
+        .filter(|l| match active_since {
+            Some(since) if since > 0 => l.last_access_time.is_some_and(|t| t >= since),
             _ => true,
+        })
+        .map(|l| DeviceView {
+            is_current: (my_session.is_some() && l.device.session_token_id_hash == my_session)
+                || (my_refresh.is_some() && l.device.refresh_token_hash == my_refresh),
+            last_access_time: l.last_access_time,
+            user_agent: l.user_agent,
+            device: l.device,
         })
         .collect())
 }
