@@ -4,12 +4,14 @@
 //! connections; WAL mode lets the readers run while the writer commits.
 //!
 //! A transaction ([`SqliteTx`]) holds the writer (an owned guard of the async
-//! mutex) from `BEGIN IMMEDIATE` to `COMMIT`, so it may span awaits. `BEGIN
-//! IMMEDIATE` (which may wait for another process's write lock) and `COMMIT`
-//! (which may checkpoint the WAL and fsync) run on tokio's blocking pool; the
-//! statements in between run inline: the write lock is ours by then and they are
-//! indexed single-row statements of a few microseconds. A single statement outside
-//! a transaction runs as its own autocommit statement on the blocking pool.
+//! mutex) from `BEGIN IMMEDIATE` to `COMMIT`, so it may span awaits. Its
+//! statements and its `COMMIT` run inline: the write lock is ours by then, the
+//! statements are indexed single-row statements of a few microseconds, and a
+//! commit only appends to the WAL, because checkpoints run on a thread of their
+//! own ([`checkpoint`], ADR 0017). Only a `BEGIN IMMEDIATE` that finds another
+//! process holding the write lock waits for it on tokio's blocking pool. A single
+//! statement outside a transaction runs as its own autocommit statement on the
+//! blocking pool (it may wait for such a lock too).
 //!
 //! Reads are indexed single-row (or one account's rows) lookups that take a few
 //! microseconds on cached pages, so by default they run inline on the async worker
@@ -18,23 +20,27 @@
 //! `spawn_blocking`, ~150k/s inline). [`SqliteDb::with_inline_reads`] switches
 //! reads to the blocking pool too.
 
+mod checkpoint;
+mod group;
 mod pool;
 mod run;
 mod tx;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::migrations::{self, MIGRATIONS};
 use crate::model::{SessionToken, TokenIdHash};
 use crate::session_cache::SessionCache;
 use crate::sql::{RowFn, Sql, Value};
 use crate::store::{DbError, DbResult, SessionKey};
+use checkpoint::Checkpointer;
+use group::{Group, Waiting};
 use pool::ReaderPool;
 use run::data_version;
 pub(crate) use run::sql_err;
@@ -54,6 +60,8 @@ const PROBE_VOUCHES_FOR: Duration = Duration::from_millis(1);
 pub(crate) struct Writer {
     conn: Connection,
     data_version: i64,
+    /// The group transaction open on it, if any ([`group`]).
+    group: Option<Group>,
 }
 
 /// A connection that only answers `PRAGMA data_version`, and the value it should
@@ -76,6 +84,9 @@ pub struct SqliteDb {
     /// `opened` (0: none yet).
     probed_clean_at: Arc<AtomicU64>,
     opened: Instant,
+    checkpoints: Arc<Checkpointer>,
+    /// Tasks in [`Self::begin`] waiting for the writer ([`group`]).
+    write_waiters: Arc<AtomicUsize>,
 }
 
 impl SqliteDb {
@@ -110,6 +121,11 @@ impl SqliteDb {
         writer
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql_err)?;
+        // Commits never checkpoint; the checkpoint thread does (ADR 0017).
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(sql_err)?;
+        let checkpoints = Checkpointer::start(&path)?;
         let readers = (0..readers)
             .map(|_| open_connection(&path, true))
             .collect::<DbResult<Vec<_>>>()?;
@@ -121,6 +137,7 @@ impl SqliteDb {
             writer: Arc::new(Mutex::new(Writer {
                 conn: writer,
                 data_version,
+                group: None,
             })),
             readers: Arc::new(ReaderPool::new(readers)),
             inline_reads: true,
@@ -131,6 +148,8 @@ impl SqliteDb {
             })),
             probed_clean_at: Arc::new(AtomicU64::new(0)),
             opened: Instant::now(),
+            checkpoints: Arc::new(checkpoints),
+            write_waiters: group::waiters(),
         })
     }
 
@@ -184,28 +203,41 @@ impl SqliteDb {
             Ok(())
         })?;
         tx.commit().await?;
+        self.checkpoints.request();
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || restrict_side_files(&path))
             .await
             .map_err(join_err)?
     }
 
-    /// Takes the writer and opens an `IMMEDIATE` transaction on it. When no other
-    /// process holds SQLite's write lock, `BEGIN` runs inline (it only takes the
-    /// lock: microseconds, as the statements of a transaction, which run inline
-    /// too); when one does, the wait for it runs on the blocking pool. Either way
-    /// no await lies between taking the writer and making the handle, whose drop
-    /// rolls back, so the writer never goes back with a transaction open.
+    /// Takes the writer and starts a transaction on it: a member of the group
+    /// transaction open there, or of a new one ([`group`]). A new group's `BEGIN
+    /// IMMEDIATE` runs inline when no other process holds SQLite's write lock (it
+    /// only takes the lock: microseconds, as the statements of a transaction,
+    /// which run inline too); when one does, the wait for it runs on the blocking
+    /// pool. Either way no await lies between taking the writer and making the
+    /// handle, whose drop rolls the member back.
     pub(crate) async fn begin(&self) -> DbResult<SqliteTx> {
-        let writer = self.writer.clone().lock_owned().await;
-        match begin_immediate(&writer.conn, Duration::ZERO) {
-            Ok(()) => return Ok(SqliteTx::new(writer, self.clone())),
-            Err(Begin::Busy) => {}
-            Err(Begin::Failed(e)) => return Err(e),
+        let mut writer = Waiting::new(self).await;
+        if writer.group.is_none() {
+            match begin_immediate(&writer.conn, Duration::ZERO) {
+                Ok(()) => {}
+                Err(Begin::Busy) => writer = self.begin_when_free(writer).await?,
+                Err(Begin::Failed(e)) => return Err(e),
+            }
         }
-        let db = self.clone();
+        self.join_group(&mut writer)?;
+        Ok(SqliteTx::new(writer, self.clone()))
+    }
+
+    /// `BEGIN IMMEDIATE` on the blocking pool, waiting up to the busy timeout
+    /// for another process's write lock.
+    async fn begin_when_free(
+        &self,
+        writer: OwnedMutexGuard<Writer>,
+    ) -> DbResult<OwnedMutexGuard<Writer>> {
         tokio::task::spawn_blocking(move || match begin_immediate(&writer.conn, BUSY_TIMEOUT) {
-            Ok(()) => Ok(SqliteTx::new(writer, db)),
+            Ok(()) => Ok(writer),
             Err(Begin::Busy) => Err(DbError::Backend("sqlite: database is locked".into())),
             Err(Begin::Failed(e)) => Err(e),
         })
@@ -228,6 +260,8 @@ impl SqliteDb {
     {
         let params: Vec<_> = params.iter().map(|v| v.to_sqlite_owned()).collect();
         let mut writer = self.writer.clone().lock_owned().await;
+        // A group left open for a waiter: this statement commits on its own.
+        self.commit_group(&mut writer);
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let out = f(&writer.conn, sql, &params);
@@ -242,6 +276,7 @@ impl SqliteDb {
     /// everything if the writer saw another connection's commit since its last
     /// one; then notes what the probe should answer from now on.
     pub(crate) fn after_commit(&self, writer: &mut Writer, changed: &[SessionKey]) {
+        self.checkpoints.committed();
         self.sessions.invalidate(changed);
         let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
         let probed = data_version(&probe.conn).ok();
@@ -357,6 +392,15 @@ fn set_private(path: &Path) -> DbResult<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+/// Rolls back the connection's open transaction, if any.
+fn rollback(conn: &Connection) {
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::warn!(error = %e, "sqlite rollback failed");
+        }
+    }
 }
 
 /// Why `BEGIN IMMEDIATE` did not open a transaction.

@@ -1,5 +1,5 @@
-//! A SQLite transaction: the writer connection, held from `BEGIN IMMEDIATE`
-//! until `COMMIT` or rollback (see the module docs of [`super`]).
+//! A SQLite transaction: the writer connection, held from its start until it
+//! ends, as a member of a group transaction (see [`super::group`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use rusqlite::Connection;
 use tokio::sync::OwnedMutexGuard;
 
-use super::{join_err, sql_err, SqliteDb, Writer};
+use super::{SqliteDb, Writer};
 use crate::store::{DbError, DbResult, SessionKey};
 
 pub(crate) struct SqliteTx {
@@ -49,35 +49,34 @@ impl SqliteTx {
             .push(key);
     }
 
-    /// Commits on the blocking pool; the session cache is updated in the same
-    /// blocking task, so a caller that stops waiting cannot skip it.
+    /// Ends the member: its savepoint released into the group, or rolled back
+    /// after a failed statement. Then waits for the group's `COMMIT` (inline: a
+    /// WAL append, the checkpoint thread does the copying, ADR 0017), which the
+    /// session cache's update follows before anyone hears of it.
     pub(crate) async fn commit(self) -> DbResult<()> {
         let Some(mut writer) = self.take() else {
             return Err(DbError::Backend("sqlite transaction already ended".into()));
         };
-        let failed = self.failed.load(Ordering::Acquire);
+        if self.failed.load(Ordering::Acquire) {
+            self.db.abandon_member(&mut writer);
+            self.give_back(writer);
+            return Err(DbError::Backend(
+                "transaction not committed: one of its statements failed".into(),
+            ));
+        }
         let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|p| p.into_inner()));
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            if failed {
-                rollback(&writer.conn);
-                return Err(DbError::Backend(
-                    "transaction not committed: one of its statements failed".into(),
-                ));
-            }
-            match writer.conn.execute_batch("COMMIT").map_err(sql_err) {
-                Ok(()) => {
-                    db.after_commit(&mut writer, &changed);
-                    Ok(())
-                }
-                Err(e) => {
-                    rollback(&writer.conn);
-                    Err(e)
-                }
-            }
-        })
-        .await
-        .map_err(join_err)?
+        let pending = self.db.finish_member(&mut writer, changed);
+        self.give_back(writer);
+        pending?.outcome().await
+    }
+
+    /// Hands the writer on to a waiting transaction, or commits the group.
+    fn give_back(&self, mut writer: OwnedMutexGuard<Writer>) {
+        let handed_on = self.db.hand_on(&mut writer);
+        drop(writer);
+        if handed_on {
+            self.db.commit_orphan();
+        }
     }
 
     fn take(&self) -> Option<OwnedMutexGuard<Writer>> {
@@ -85,18 +84,11 @@ impl SqliteTx {
     }
 }
 
-fn rollback(conn: &Connection) {
-    if !conn.is_autocommit() {
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::warn!(error = %e, "sqlite rollback failed");
-        }
-    }
-}
-
 impl Drop for SqliteTx {
     fn drop(&mut self) {
-        if let Some(writer) = self.take() {
-            rollback(&writer.conn);
+        if let Some(mut writer) = self.take() {
+            self.db.abandon_member(&mut writer);
+            self.give_back(writer);
         }
     }
 }

@@ -154,4 +154,6 @@ contract_cases! {
     transactions::dropped_transaction_writes_nothing,
     transactions::composed_operations_commit_together,
     transactions::failed_statement_blocks_the_commit,
+    transactions::concurrent_transactions_commit_each_or_nothing,
+    transactions::cancelled_transactions_leave_the_writer_free,
 }

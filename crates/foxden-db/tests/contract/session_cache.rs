@@ -145,3 +145,39 @@ async fn a_transaction_waits_for_another_process_write_lock() {
     // Free again: the next one begins inline.
     server.begin().await.unwrap().commit().await.unwrap();
 }
+
+/// After transactions cancelled at every stage, no group transaction is left
+/// open holding SQLite's write lock: another process takes it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_transactions_leave_the_write_lock_to_other_processes() {
+    let (_dir, server, other) = two_handles().await;
+    let new = seeded(&server).await;
+    let uid = new.account.uid;
+    for round in 0..8u64 {
+        let tasks: Vec<_> = (0..16u64)
+            .map(|i| {
+                let server = server.clone();
+                tokio::spawn(async move {
+                    let work = async {
+                        let tx = server.begin().await.unwrap();
+                        tx.insert_session(&crate::fixtures::session(uid, None))
+                            .await
+                            .unwrap();
+                        tokio::task::yield_now().await;
+                        tx.commit().await.unwrap();
+                    };
+                    let limit = std::time::Duration::from_micros((i * 29 + round * 13) % 300);
+                    let _ = tokio::time::timeout(limit, work).await;
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let tx = tokio::time::timeout(std::time::Duration::from_secs(2), other.begin())
+            .await
+            .expect("the server kept SQLite's write lock")
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
