@@ -5,14 +5,15 @@ PyFxA signs `/certificate/sign`'s certificate into an assertion with PyBrowserID
 `fxa.oauth.Client` then trades the assertion at the OAuth-server flavour's
 `POST /v1/authorization` for a code, and the code at `/v1/token`.
 
-PyFxA's default keypair is DSA, which foxden does not verify (errno 104, see
-docs/api-deviations.toml), so the tests hand `get_identity_assertion` an RSA
+PyFxA's default keypair is DSA (a 1024-bit key signing `DS128`); one test uses it
+as a stock relying party does, the other hands `get_identity_assertion` an RSA
 keypair made with `cryptography` and loaded as PyBrowserID's `RS256Key`.
 """
 
 import pytest
 
 import browserid.jwt
+import browserid.utils
 import fxa.oauth
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -67,11 +68,31 @@ def test_get_identity_assertion_trades_at_authorization_for_a_code():
     client.destroy_account(address, password)
 
 
-def test_a_dsa_assertion_is_refused_with_104():
+def test_pyfxas_default_dsa_keypair_trades_at_authorization_for_a_code():
     client, address, password, session = verified_session()
     with step("Session.get_identity_assertion with PyFxA's default (DSA) keypair"):
         assertion = session.get_identity_assertion(oauth_audience())
+    header = browserid.jwt.parse(assertion.split("~")[1])
+    assert header.algorithm == "DS128", header.algorithm
     oauth = fxa.oauth.Client(CLIENT_ID, CLIENT_SECRET, server_url=FOXDEN_URL, cache=None)
-    expect_error("POST /v1/authorization with a DSA assertion",
-                 lambda: oauth.authorize_code(assertion, scope="profile"), 401, 104)
+    with step("POST /v1/authorization (DSA assertion)"):
+        code = oauth.authorize_code(assertion, scope="profile")
+    with step("POST /v1/token (client_secret)"):
+        tokens = oauth.trade_code(code)
+    with step("POST /v1/verify"):
+        info = oauth.verify_token(tokens["access_token"], scope="profile")
+    assert info["user"] == session.uid and info["client_id"] == CLIENT_ID, info
+
+    with step("a DSA assertion for another audience"):
+        elsewhere = session.get_identity_assertion("https://rp.example")
+    expect_error("POST /v1/authorization with a DSA assertion for another audience",
+                 lambda: oauth.authorize_code(elsewhere, scope="profile"), 401, 104)
+    cert, signed = assertion.split("~")
+    head, body, signature = signed.split(".")
+    tampered = bytearray(browserid.utils.decode_bytes(signature))
+    tampered[-1] ^= 1
+    forged = browserid.utils.encode_bytes(bytes(tampered))
+    expect_error("POST /v1/authorization with a tampered DSA signature",
+                 lambda: oauth.authorize_code(f"{cert}~{head}.{body}.{forged}", scope="profile"),
+                 401, 104)
     client.destroy_account(address, password)

@@ -1,4 +1,4 @@
-//! The one place that calls into aws-lc: `EVP_PBE_scrypt`.
+//! aws-lc's `EVP_PBE_scrypt` (the other aws-lc FFI of foxden-crypto is [`crate::dsa`]).
 //!
 //! aws-lc's scrypt is faster than RustCrypto's `scrypt` here (run
 //! `cargo test --release -p foxden-crypto --test scrypt_diff -- --ignored --nocapture`);
@@ -22,7 +22,7 @@ static INIT: Once = Once::new();
 /// If aws-lc rejects the parameters or cannot allocate its scratch memory
 /// (about 128·N·r bytes). Both are impossible for the fixed FxA parameters
 /// short of the process running out of memory.
-// The one FFI call of foxden-crypto (see the SAFETY note inside).
+// The scrypt FFI call (see the SAFETY note inside).
 #[allow(unsafe_code)]
 pub(crate) fn scrypt(password: &[u8], salt: &[u8], params: Params, out: &mut [u8]) {
     assert!(params.log_n > 0 && params.log_n < 32, "scrypt: bad log_n");

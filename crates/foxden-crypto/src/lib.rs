@@ -10,9 +10,11 @@
 //! * [`code_cipher`]: one-block AES-256 for 16-byte codes at rest (lookups stay equality).
 //! * [`random`]: OS randomness and the server's random code formats.
 //! * [`scoped_keys`]: the client-side scoped-key derivations (kS, kSync, kXCS, `X-KeyID`).
+//! * [`dsa`]: DSA signature checks (aws-lc) for BrowserID's `DS` user keys.
 
 pub mod bundle;
 pub mod code_cipher;
+pub mod dsa;
 pub mod hawk;
 pub mod hkdf;
 pub mod kw;

@@ -6,8 +6,11 @@
 //! the certificate's public key, for this OAuth server (`aud`), not expired. Its
 //! claims then feed the same grant checks as a session's ([`grant::Claims`]).
 //!
-//! Only RSA (`RS`) user keys are verified; a DSA (`DS`) certificate's assertion is
-//! refused as invalid (foxden has no DSA verifier). Every failure is errno 104.
+//! The certified user key is RSA (`RS`, `n` and `e` in decimal), which signs `RS256`
+//! (PKCS #1 v1.5, SHA-256), or DSA (`DS`, hex `p`, `q`, `g`, `y`), which signs `DS128`
+//! (1024/160, SHA-1) or `DS256` (2048/256, SHA-256) as fits the key's size; see [`dsa`]
+//! for what Mozilla's verifier and PyBrowserID do there, and its sources. Any other
+//! pairing of header `alg` and key is refused. Every failure is errno 104.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -15,6 +18,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use foxden_db::ops::Accounts;
+
+mod dsa;
 
 use super::grant::Claims;
 use crate::error::OAuthServerError;
@@ -118,25 +123,26 @@ pub fn decimal_to_bytes(decimal: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Whether the assertion is signed by the certificate's RSA public key.
+/// The assertion's claims when the certificate's public key signed it: `RS256` by an
+/// `RS` key, `DS128` or `DS256` by a `DS` key of that size.
 fn signed_by_certified_key(public_key: &Value, assertion: &str) -> Option<Assertion> {
-    if public_key["algorithm"] != "RS" {
-        return None;
-    }
+    let (header, body, signature, signed) = split(assertion)?;
+    let verified = match public_key["algorithm"].as_str()? {
+        "RS" => header.alg == "RS256" && rsa_verifies(public_key, signed, &signature)?,
+        "DS" => dsa::verifies(&header.alg, public_key, signed.as_bytes(), &signature),
+        _ => false,
+    };
+    verified.then(|| payload(body)).flatten()
+}
+
+/// Whether `signature` is the RSA key's PKCS #1 v1.5 SHA-256 signature of `signed`
+/// (`None`: the key's numbers are not decimal).
+fn rsa_verifies(public_key: &Value, signed: &str, signature: &[u8]) -> Option<bool> {
     let n = decimal_to_bytes(public_key["n"].as_str()?)?;
     let e = decimal_to_bytes(public_key["e"].as_str()?)?;
-    let (header, body, signature, signed) = split(assertion)?;
-    if header.alg != "RS256" {
-        return None;
-    }
     let key = aws_lc_rs::signature::RsaPublicKeyComponents { n: &n, e: &e };
-    key.verify(
-        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-        signed.as_bytes(),
-        &signature,
-    )
-    .ok()?;
-    payload(body)
+    let algorithm = &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256;
+    Some(key.verify(algorithm, signed.as_bytes(), signature).is_ok())
 }
 
 /// Whether `aud` names this OAuth server: its URL or the public URL, with or

@@ -1,7 +1,8 @@
 //! The OAuth-server routes on a BrowserID assertion: `POST /v1/authorization`,
 //! `/v1/token` (`fxa-credentials`), `/v1/key-data`, `/v1/authorized-clients` and
-//! `/v1/authorized-clients/destroy`. The test holds an RSA key, has
-//! `/certificate/sign` certify it, and signs the assertion as a BrowserID client does.
+//! `/v1/authorized-clients/destroy`. The tests hold an RSA key (or a DSA key, as
+//! PyFxA 0.7.9 does by default), have `/certificate/sign` certify it, and sign the
+//! assertion as a BrowserID client does.
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
@@ -255,4 +256,86 @@ async fn fxa_credentials_key_data_and_authorized_clients_on_an_assertion() {
     app.post("/v1/authorized-clients/destroy", &no_assertion)
         .await
         .err(400, 109);
+}
+
+/// A DSA key certified by `/certificate/sign`, as PyFxA 0.7.9's default keypair
+/// (1024/160, hex numbers).
+struct DsaCertified {
+    key: foxden_crypto::dsa::SigningKey,
+    cert: String,
+}
+
+async fn certify_dsa(c: &TestClient<'_>) -> DsaCertified {
+    let key = foxden_crypto::dsa::SigningKey::generate(1024);
+    let [p, q, g, y] = key.public().map(hex::encode);
+    let public = json!({"algorithm": "DS", "p": p, "q": q, "g": g, "y": y});
+    let body = json!({"publicKey": public, "duration": 3_600_000});
+    let cert = c
+        .session_post("/v1/certificate/sign", &body)
+        .await
+        .ok()
+        .str("cert");
+    DsaCertified { key, cert }
+}
+
+/// `cert~assertion` with the assertion's header `alg`, signed as PyBrowserID's
+/// `DS128Key` does (SHA-1 of the signing input, `r ‖ s` of 20 bytes each).
+fn dsa_bundle(certified: &DsaCertified, alg: &str, aud: &str) -> String {
+    let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+    let payload = json!({"aud": aud, "exp": now_ms() + 60_000});
+    let signed = format!("{}.{}", b64(&json!({"alg": alg})), b64(&payload));
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        signed.as_bytes(),
+    );
+    let (r, s) = certified.key.sign(digest.as_ref());
+    let signature = URL_SAFE_NO_PAD.encode([r, s].concat());
+    format!("{}~{signed}.{signature}", certified.cert)
+}
+
+#[tokio::test]
+async fn a_dsa_assertion_authorizes_and_its_alg_must_fit_the_key() {
+    let app = spawn_app().await;
+    let c = signed_in(&app, "assertion-dsa@example.com").await;
+    let certified = certify_dsa(&c).await;
+    let aud = format!("{}/v1", app.base);
+    let body = |assertion: &str| {
+        json!({"client_id": FIREFOX, "assertion": assertion, "scope": "profile",
+            "state": "st", "code_challenge_method": "S256", "code_challenge": CHALLENGE})
+    };
+    let good = dsa_bundle(&certified, "DS128", &aud);
+    let r = app.post("/v1/authorization", &body(&good)).await.ok();
+    let exchange = json!({"client_id": FIREFOX, "grant_type": "authorization_code",
+        "code": r.str("code"), "code_verifier": VERIFIER});
+    let t = app.post("/v1/token", &exchange).await.ok();
+    let v = app
+        .post("/v1/verify", &json!({"token": t.str("access_token")}))
+        .await
+        .ok();
+    assert_eq!(v.str("user"), c.uid);
+    let creds = json!({"client_id": FIREFOX, "grant_type": "fxa-credentials",
+        "assertion": good, "scope": "profile"});
+    app.post("/v1/token", &creds).await.ok();
+
+    // A 1024-bit key signs DS128 only; RS256 is an RSA key's; another key, another audience,
+    // a changed payload.
+    let stranger = DsaCertified {
+        key: foxden_crypto::dsa::SigningKey::generate(1024),
+        cert: certified.cert.clone(),
+    };
+    let (cert, assertion) = good.split_once('~').unwrap();
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let changed = format!("f{}", &parts[1][1..]);
+    for bad in [
+        dsa_bundle(&certified, "DS256", &aud),
+        dsa_bundle(&certified, "DS160", &aud),
+        dsa_bundle(&certified, "RS256", &aud),
+        dsa_bundle(&stranger, "DS128", &aud),
+        dsa_bundle(&certified, "DS128", "https://elsewhere.example"),
+        format!("{cert}~{}.{changed}.{}", parts[0], parts[2]),
+    ] {
+        app.post("/v1/authorization", &body(&bad))
+            .await
+            .err(401, 104);
+    }
 }
