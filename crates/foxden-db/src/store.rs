@@ -244,6 +244,19 @@ impl Tx {
         }
     }
 
+    /// Rolls the transaction back, and returns once the writes it may have
+    /// collided with are visible outside it: on SQLite a transaction can fail on
+    /// an earlier member of its group (ADR 0017), which commits only after it;
+    /// PostgreSQL makes a conflicting statement wait for the other commit itself.
+    /// Call it instead of dropping the transaction before reading what a
+    /// failed statement (a duplicate, say) says someone else wrote.
+    pub async fn rollback(self) {
+        match self.0 {
+            TxInner::Sqlite(tx) => tx.rollback().await,
+            TxInner::Postgres(tx) => drop(tx),
+        }
+    }
+
     /// Records that this transaction changes or deletes these sessions: cached
     /// copies are dropped when it commits.
     pub(crate) fn sessions_changed(&self, key: SessionKey) {

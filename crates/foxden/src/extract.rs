@@ -20,14 +20,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let (parts, body) = req.into_parts();
-        let limit = state.settings.max_body_bytes;
-        let bytes = read_limited(&parts.headers, body, limit).await?;
-        if let Some(check) = parts.extensions.get::<HawkPayloadCheck>() {
-            check.verify(content_type(&parts.headers), &bytes)?;
-        }
+        let (bytes, _) = read_body(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
+}
+
+/// The body, within the size limit and checked against the request's Hawk
+/// payload hash if it has one; and whether its Content-Type names a form.
+async fn read_body(req: Request, state: &AppState) -> Result<(Bytes, bool), ApiError> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_limited(&parts.headers, body, state.settings.max_body_bytes).await?;
+    let content_type = content_type(&parts.headers);
+    if let Some(check) = parts.extensions.get::<HawkPayloadCheck>() {
+        check.verify(content_type, &bytes)?;
+    }
+    Ok((bytes, is_form(content_type)))
 }
 
 /// A body in JSON or, sent as `application/x-www-form-urlencoded`, as a form, as
@@ -40,16 +47,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonOrForm<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let (parts, body) = req.into_parts();
-        let limit = state.settings.max_body_bytes;
-        let bytes = read_limited(&parts.headers, body, limit).await?;
-        if let Some(check) = parts.extensions.get::<HawkPayloadCheck>() {
-            check.verify(content_type(&parts.headers), &bytes)?;
-        }
-        if is_form(content_type(&parts.headers)) {
-            parse_form(&bytes, Source::Payload).map(JsonOrForm)
-        } else {
-            parse_json(&bytes).map(JsonOrForm)
+        match read_body(req, state).await? {
+            (bytes, true) => parse_form(&bytes, Source::Payload).map(JsonOrForm),
+            (bytes, false) => parse_json(&bytes).map(JsonOrForm),
         }
     }
 }

@@ -152,6 +152,14 @@ impl SqliteDb {
         Ok(Pending(group.outcome.subscribe()))
     }
 
+    /// What to wait on for the open group's commit, if one is open.
+    pub(super) fn pending_group(&self, writer: &Writer) -> Option<Pending> {
+        writer
+            .group
+            .as_ref()
+            .map(|group| Pending(group.outcome.subscribe()))
+    }
+
     /// Ends a member that failed or was dropped: its savepoint's changes undone.
     pub(super) fn abandon_member(&self, writer: &mut Writer) {
         let undone = writer

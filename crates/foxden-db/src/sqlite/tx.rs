@@ -70,6 +70,21 @@ impl SqliteTx {
         pending?.outcome().await
     }
 
+    /// Rolls the member back, then waits until the group it was in has
+    /// committed (see [`crate::Tx::rollback`]).
+    pub(crate) async fn rollback(self) {
+        let Some(mut writer) = self.take() else {
+            return;
+        };
+        self.db.abandon_member(&mut writer);
+        let group_done = self.db.pending_group(&writer);
+        self.give_back(writer);
+        if let Some(done) = group_done {
+            // Its outcome is the other members'; this one wrote nothing.
+            let _ = done.outcome().await;
+        }
+    }
+
     /// Hands the writer on to a waiting transaction, or commits the group.
     fn give_back(&self, mut writer: OwnedMutexGuard<Writer>) {
         let handed_on = self.db.hand_on(&mut writer);

@@ -216,14 +216,14 @@ async fn create(
         Ok(()) => {}
         // Another registration with the same token won the race: update its record.
         Err(DbError::Duplicate) => {
-            drop(tx);
+            tx.rollback().await;
             let winner = device_of(state, cred)
                 .await?
                 .ok_or(ApiError::InvalidToken)?;
             return update(state, winner, fields).await;
         }
         Err(err) => {
-            drop(tx);
+            tx.rollback().await;
             // The session or refresh token went away meanwhile.
             return Err(if token_exists(state, cred).await? {
                 err.into()
