@@ -3,7 +3,9 @@ whose `fxa.core.Session` still has `get_identity_assertion` (0.8 removed it).
 
 PyFxA signs `/certificate/sign`'s certificate into an assertion with PyBrowserID;
 `fxa.oauth.Client` then trades the assertion at the OAuth-server flavour's
-`POST /v1/authorization` for a code, and the code at `/v1/token`.
+`POST /v1/authorization` for a code, and the code at `/v1/token`; or, with
+`authorize_token`, for the tokens themselves (`response_type=token`, which only
+clients that may grant directly get: Firefox's own, here).
 
 PyFxA's default keypair is DSA (a 1024-bit key signing `DS128`); one test uses it
 as a stock relying party does, the other hands `get_identity_assertion` an RSA
@@ -34,6 +36,10 @@ def rsa_keypair():
     public = {"algorithm": "RS", "n": str(n), "e": str(e)}
     private = browserid.jwt.RS256Key({"n": str(n), "e": str(e), "d": str(numbers.d)})
     return public, private
+
+
+# Firefox Desktop's client: public, trusted, canGrant, JWT access tokens.
+FIREFOX_CLIENT_ID = "5882386c6d801776"
 
 
 def oauth_audience():
@@ -95,4 +101,23 @@ def test_pyfxas_default_dsa_keypair_trades_at_authorization_for_a_code():
     expect_error("POST /v1/authorization with a tampered DSA signature",
                  lambda: oauth.authorize_code(f"{cert}~{head}.{body}.{forged}", scope="profile"),
                  401, 104)
+    client.destroy_account(address, password)
+
+
+def test_authorize_token_is_the_implicit_grant_of_a_client_that_may_grant():
+    client, address, password, session = verified_session()
+    with step("Session.get_identity_assertion (POST /v1/certificate/sign)"):
+        assertion = session.get_identity_assertion(oauth_audience(), keypair=rsa_keypair())
+    firefox = fxa.oauth.Client(FIREFOX_CLIENT_ID, None, server_url=FOXDEN_URL, cache=None)
+    with step("POST /v1/authorization (response_type=token)"):
+        token = firefox.authorize_token(assertion, scope="profile")
+    assert token.count(".") == 2, f"Firefox's clients get JWT access tokens: {token!r}"
+    with step("verify_token (GET /v1/jwks, the JWT checked by PyJWT)"):
+        info = firefox.verify_token(token, scope="profile")
+    assert info["user"] == session.uid and info["client_id"] == FIREFOX_CLIENT_ID, info
+    assert info["scope"] == ["profile"], info
+
+    relying_party = fxa.oauth.Client(CLIENT_ID, CLIENT_SECRET, server_url=FOXDEN_URL, cache=None)
+    expect_error("POST /v1/authorization (response_type=token) from a client that may not grant",
+                 lambda: relying_party.authorize_token(assertion, scope="profile"), 400, 110)
     client.destroy_account(address, password)

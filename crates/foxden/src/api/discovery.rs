@@ -77,7 +77,8 @@ pub(crate) struct OpenIdConfiguration {
     userinfo_endpoint: String,
     claims_supported: [&'static str; 5],
     id_token_signing_alg_values_supported: [&'static str; 1],
-    /// `code` only: foxden's authorization takes no other `response_type`.
+    /// `code` only: the authorization pages give codes (`response_type=token`
+    /// exists only on `POST /v1/authorization`, with an assertion).
     response_types_supported: [&'static str; 1],
     scopes_supported: [&'static str; 3],
     subject_types_supported: [&'static str; 1],

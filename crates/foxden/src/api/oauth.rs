@@ -111,6 +111,8 @@ pub(crate) struct AuthorizationResponse {
     code: String,
     redirect: String,
     state: String,
+    /// The scope granted.
+    scope: String,
 }
 
 /// A code for the client, bound to this session, its PKCE challenge and keys bundle.
@@ -155,6 +157,7 @@ async fn authorization(
         code: done.code,
         redirect: done.redirect,
         state: done.state,
+        scope: done.scope,
     }))
 }
 

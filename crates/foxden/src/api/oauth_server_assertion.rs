@@ -22,11 +22,15 @@ use crate::error::{ApiError, OAuthServerResult, Source};
 use crate::oauth::assertion;
 use crate::oauth::authorize::{self, AuthorizationRequest};
 use crate::oauth::params::{
-    AccessType, CodeChallengeMethod, Jwe, PkceChallenge, RedirectUri, ResponseType,
+    AccessType, CodeChallengeMethod, Jwe, PkceChallenge, RedirectUri, ResourceUrl,
+    ServerResponseType, Ttl,
 };
 use crate::oauth::scoped_keys;
 use crate::oauth::scopes::ScopeSet;
+use crate::oauth::token_grant::Exchanged;
+use crate::oauth::tokens::TokenTerms;
 use crate::state::AppState;
+use crate::user_agent::UserAgent;
 use crate::validate::{Bounded, Hex};
 
 pub fn routes() -> ApiRouter<AppState> {
@@ -47,14 +51,12 @@ pub(crate) struct AuthorizationBody {
     redirect_uri: Option<RedirectUri>,
     #[schema(value_type = String)]
     scope: ScopeSet,
-    /// Only `code` (the implicit grant is not built: 400 errno 109).
-    #[serde(rename = "response_type")]
-    _response_type: Option<ResponseType>,
+    /// `code` (the default) or `token` (tokens directly, for clients that may grant).
+    response_type: Option<ServerResponseType>,
     state: Option<Bounded<512>>,
-    /// Lifetime of an implicit grant's token; codes ignore it.
+    /// Lifetime (s) of a `token` answer's access token; not with a code.
     #[schema(value_type = Option<f64>)]
-    #[serde(rename = "ttl")]
-    _ttl: Option<f64>,
+    ttl: Option<Ttl>,
     access_type: Option<AccessType>,
     code_challenge_method: Option<CodeChallengeMethod>,
     #[schema(value_type = Option<String>)]
@@ -62,35 +64,108 @@ pub(crate) struct AuthorizationBody {
     #[schema(value_type = Option<String>)]
     keys_jwe: Option<Jwe>,
     acr_values: Option<Bounded<256>>,
-    resource: Option<Bounded<2048>>,
+    /// A second audience of a `token` answer's JWTs (RFC 8707); not with a code.
+    #[schema(value_type = Option<String>)]
+    resource: Option<ResourceUrl>,
 }
 
-#[derive(Serialize, ToSchema)]
+/// A code (`redirect`, `code`, `state`, `scope`) or, for `response_type=token`,
+/// what `/v1/token` answers.
+#[derive(Serialize, ToSchema, Default)]
 #[schema(as = OAuthServerAuthorizationResponse)]
 pub(crate) struct AuthorizationResponse {
-    code: String,
-    redirect: String,
-    state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redirect: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+    /// `bearer`, with an access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    token_type: Option<&'static str>,
+    scope: String,
+    /// When the user last authenticated (s), with an access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_in: Option<i64>,
+    /// With `access_type=offline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    /// With the `openid` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+    /// With the `tokens/session` scope: a new session token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<String>,
 }
 
-/// A code for the client, on what the assertion vouches for.
+impl From<Exchanged> for AuthorizationResponse {
+    fn from(done: Exchanged) -> Self {
+        AuthorizationResponse {
+            access_token: Some(done.issued.access_token),
+            token_type: Some("bearer"),
+            scope: done.issued.scope.to_string(),
+            auth_at: done.auth_at,
+            expires_in: Some(done.issued.expires_in),
+            refresh_token: done.issued.refresh_token,
+            id_token: done.issued.id_token,
+            session_token: done.session_token,
+            ..Default::default()
+        }
+    }
+}
+
+/// Refuses the first field present that the answer asked for does not take
+/// (Joi's `forbidden`: errno 109 naming it).
+fn forbid(present: &[(&str, bool)]) -> OAuthServerResult<()> {
+    match present.iter().find(|(_, there)| *there) {
+        Some((key, _)) => Err(ApiError::InvalidParameter {
+            origin: Source::Payload,
+            keys: vec![key.to_string()],
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// A code for the client, on what the assertion vouches for; or, with
+/// `response_type=token`, the tokens themselves (Mozilla's "implicit grant",
+/// which Firefox once used for profile tokens).
 #[utoipa::path(post, path = "/authorization", tag = "OAuth Server API Overview",
     request_body = AuthorizationBody,
     responses((status = 200, body = AuthorizationResponse), (status = 400, response = ErrorResponse),
-        (status = 401, response = ErrorResponse), (status = 503, response = ErrorResponse)))]
+        (status = 401, response = ErrorResponse)))]
 async fn authorization(
     State(state): State<AppState>,
+    UserAgent(user_agent): UserAgent,
     OAuthBody(body): OAuthBody<AuthorizationBody>,
 ) -> OAuthServerResult<Json<AuthorizationResponse>> {
-    if body.code_challenge.is_some() != body.code_challenge_method.is_some() {
-        return Err(ApiError::InvalidParameter {
-            origin: Source::Payload,
-            keys: vec!["code_challenge".into(), "code_challenge_method".into()],
+    let tokens = body.response_type == Some(ServerResponseType::Token);
+    if tokens {
+        forbid(&[
+            (
+                "code_challenge_method",
+                body.code_challenge_method.is_some(),
+            ),
+            ("code_challenge", body.code_challenge.is_some()),
+            ("keys_jwe", body.keys_jwe.is_some()),
+        ])?;
+    } else {
+        forbid(&[
+            ("ttl", body.ttl.is_some()),
+            ("resource", body.resource.is_some()),
+        ])?;
+        if body.code_challenge.is_some() != body.code_challenge_method.is_some() {
+            return Err(ApiError::InvalidParameter {
+                origin: Source::Payload,
+                keys: vec!["code_challenge".into(), "code_challenge_method".into()],
+            }
+            .into());
         }
-        .into());
-    }
-    if body.resource.is_some() {
-        return Err(ApiError::FeatureNotEnabled.into());
     }
     let claims = assertion::claims(&state, &body.assertion.0, now_ms()).await?;
     let request = AuthorizationRequest {
@@ -103,11 +178,18 @@ async fn authorization(
         keys_jwe: body.keys_jwe.map(|j| j.0),
         acr_values: body.acr_values.map(|a| a.0),
     };
+    if tokens {
+        let terms = TokenTerms::new(body.ttl.map(|t| t.0), body.resource.map(|r| r.0));
+        let done = authorize::authorize_tokens(&state, claims, request, terms, user_agent).await?;
+        return Ok(Json(done.into()));
+    }
     let done = authorize::authorize_with(&state, claims, request).await?;
     Ok(Json(AuthorizationResponse {
-        code: done.code,
-        redirect: done.redirect,
-        state: done.state,
+        code: Some(done.code),
+        redirect: Some(done.redirect),
+        state: Some(done.state),
+        scope: done.scope,
+        ..Default::default()
     }))
 }
 

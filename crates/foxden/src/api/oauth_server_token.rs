@@ -15,9 +15,10 @@ use super::ErrorResponse;
 use crate::clock::now_ms;
 use crate::error::{ApiError, OAuthServerError, OAuthServerResult, Source};
 use crate::oauth::clients::{self, ClientCredentials};
-use crate::oauth::params::{AccessType, GrantType, PkceVerifier, PpidSeed, Ttl};
+use crate::oauth::params::{AccessType, GrantType, PkceVerifier, PpidSeed, ResourceUrl, Ttl};
 use crate::oauth::scopes::ScopeSet;
 use crate::oauth::token_grant;
+use crate::oauth::tokens::TokenTerms;
 use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{Bounded, Hex};
@@ -43,7 +44,8 @@ pub(crate) struct ServerTokenBody {
     ttl: Option<Ttl>,
     #[schema(value_type = Option<u16>)]
     ppid_seed: Option<PpidSeed>,
-    resource: Option<Bounded<2048>>,
+    #[schema(value_type = Option<String>)]
+    resource: Option<ResourceUrl>,
     refresh_token: Option<Hex<32>>,
     #[schema(value_type = Option<String>)]
     scope: Option<ScopeSet>,
@@ -55,7 +57,7 @@ pub(crate) struct ServerTokenBody {
 #[utoipa::path(post, path = "/token", tag = "OAuth Server API Overview",
     request_body = ServerTokenBody,
     responses((status = 200, body = TokenResponse), (status = 400, response = ErrorResponse),
-        (status = 401, response = ErrorResponse), (status = 503, response = ErrorResponse)))]
+        (status = 401, response = ErrorResponse)))]
 async fn token(
     State(state): State<AppState>,
     BasicAuth(basic): BasicAuth,
@@ -86,9 +88,9 @@ async fn token(
         scope: body.scope,
         access_type: body.access_type,
     };
-    let (creds, request, ttl) = grant_request(inner, basic, None)?;
+    let (creds, request, terms) = grant_request(inner, basic, None)?;
     let client = clients::authenticate(&state.db, &creds).await?;
-    let done = token_grant::exchange(&state, client, request, ttl, user_agent).await?;
+    let done = token_grant::exchange(&state, client, request, terms, user_agent).await?;
     Ok(Json(done.into()))
 }
 
@@ -118,7 +120,6 @@ async fn credentials_token(
         ("redirect_uri", body.redirect_uri.is_some()),
         ("refresh_token", body.refresh_token.is_some()),
         ("ppid_seed", body.ppid_seed.is_some()),
-        ("resource", body.resource.is_some()),
     ];
     if let Some((key, _)) = forbidden.iter().find(|(_, there)| *there) {
         return Err(invalid_key(key));
@@ -147,7 +148,7 @@ async fn credentials_token(
         scope,
         offline: body.access_type == Some(AccessType::Offline),
     };
-    let ttl = crate::oauth::tokens::ttl_secs(body.ttl.map(|t| t.0));
-    let done = token_grant::exchange(state, client, request, ttl, user_agent).await?;
+    let terms = TokenTerms::new(body.ttl.map(|t| t.0), body.resource.map(|r| r.0));
+    let done = token_grant::exchange(state, client, request, terms, user_agent).await?;
     Ok(Json(done.into()))
 }

@@ -16,10 +16,10 @@ use crate::auth::SessionAuth;
 use crate::error::{ApiError, ApiResult, Source};
 use crate::extract::ApiJson;
 use crate::oauth::clients::{self, ClientCredentials};
-use crate::oauth::params::{AccessType, GrantType, PkceVerifier, PpidSeed, Ttl};
+use crate::oauth::params::{AccessType, GrantType, PkceVerifier, PpidSeed, ResourceUrl, Ttl};
 use crate::oauth::scopes::ScopeSet;
 use crate::oauth::token_grant::{self, Exchanged, GrantRequest};
-use crate::oauth::tokens;
+use crate::oauth::tokens::TokenTerms;
 use crate::state::AppState;
 use crate::user_agent::UserAgent;
 use crate::validate::{Bounded, Hex};
@@ -82,7 +82,8 @@ pub(crate) struct TokenBody {
     pub(crate) ttl: Option<Ttl>,
     #[schema(value_type = Option<u16>)]
     pub(crate) ppid_seed: Option<PpidSeed>,
-    pub(crate) resource: Option<Bounded<2048>>,
+    #[schema(value_type = Option<String>)]
+    pub(crate) resource: Option<ResourceUrl>,
     pub(crate) refresh_token: Option<Hex<32>>,
     #[schema(value_type = Option<String>)]
     pub(crate) scope: Option<ScopeSet>,
@@ -152,7 +153,7 @@ fn forbid(present: &[(&str, bool)]) -> ApiResult<()> {
 
 #[utoipa::path(post, path = "/oauth/token", tag = "Oauth", request_body = TokenBody,
     responses((status = 200, body = TokenResponse), (status = 400, response = ErrorResponse),
-        (status = 401, response = ErrorResponse), (status = 503, response = ErrorResponse)))]
+        (status = 401, response = ErrorResponse)))]
 async fn token(
     State(state): State<AppState>,
     header: ClientAuthHeader,
@@ -164,25 +165,22 @@ async fn token(
         ClientAuthHeader::Basic(creds) => (Some(creds), None),
         ClientAuthHeader::Session(session) => (None, Some(session)),
     };
-    let (creds, request, ttl) = grant_request(body, basic, session)?;
+    let (creds, request, terms) = grant_request(body, basic, session)?;
     let client = clients::authenticate(&state.db, &creds).await?;
-    let done = token_grant::exchange(&state, client, request, ttl, user_agent).await?;
+    let done = token_grant::exchange(&state, client, request, terms, user_agent).await?;
     Ok(Json(done.into()))
 }
 
-/// The client's credentials, the grant and the token lifetime (s) a token request
-/// asks for, after the checks of its fields (shared by `/oauth/token` and `/v1/token`).
+/// The client's credentials, the grant and the tokens' terms (lifetime, audience)
+/// a token request asks for, after the checks of its fields (shared by
+/// `/oauth/token` and `/v1/token`).
 /// `basic`: HTTP Basic credentials (never with credentials in the body);
 /// `session`: the session of an `fxa-credentials` grant.
 pub(crate) fn grant_request(
     body: TokenBody,
     basic: Option<ClientCredentials>,
     session: Option<Box<SessionToken>>,
-) -> ApiResult<(ClientCredentials, GrantRequest, i64)> {
-    // Audiences other than the client are part of JWT access tokens, not built yet.
-    if body.resource.is_some() {
-        return Err(ApiError::FeatureNotEnabled);
-    }
+) -> ApiResult<(ClientCredentials, GrantRequest, TokenTerms)> {
     let grant_type = body.grant_type.unwrap_or(if body.code.is_some() {
         GrantType::AuthorizationCode
     } else {
@@ -252,5 +250,6 @@ pub(crate) fn grant_request(
             }
         }
     };
-    Ok((creds, request, tokens::ttl_secs(body.ttl.map(|t| t.0))))
+    let terms = TokenTerms::new(body.ttl.map(|t| t.0), body.resource.map(|r| r.0));
+    Ok((creds, request, terms))
 }

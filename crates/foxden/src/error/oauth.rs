@@ -24,6 +24,9 @@ pub enum OAuthError {
     /// 167.
     #[error("incorrect redirect URI")]
     IncorrectRedirectUri { redirect_uri: String },
+    /// 168: `response_type=token` from a client that may not grant directly.
+    #[error("invalid response type")]
+    InvalidResponseType,
     /// 169: a public client without `code_challenge`, or a PKCE code without `code_verifier`.
     #[error("missing PKCE parameters")]
     MissingPkceParameters,
@@ -64,6 +67,7 @@ impl OAuthError {
             IncorrectRedirectUri { redirect_uri } => {
                 bad(167, "Incorrect redirect URI").with("redirectUri", json!(redirect_uri))
             }
+            InvalidResponseType => bad(168, "Invalid response_type"),
             MissingPkceParameters => bad(169, "Public clients require PKCE OAuth parameters"),
             InsufficientAcrValues { found } => bad(
                 170,

@@ -81,6 +81,7 @@ impl OAuthServerError {
                 bad(107, "Expired code").with("expiredAt", json!(expired_at))
             }
             A::InvalidToken => bad(108, "Invalid token"),
+            A::OAuth(O::InvalidResponseType) => bad(110, "Invalid response_type"),
             A::InvalidJson => bad(109, "Invalid request parameter"),
             A::InvalidParameter { origin, keys } => bad(109, "Invalid request parameter").with(
                 "validation",
@@ -185,6 +186,7 @@ mod tests {
             errno(OAuthServerError::ExpiredToken { expired_at: 1 }),
             (115, 400)
         );
+        assert_eq!(errno(OAuthError::InvalidResponseType), (110, 400));
         assert_eq!(errno(OAuthError::NotPublicClient), (116, 400));
         assert_eq!(errno(OAuthError::InvalidPkceChallenge), (117, 400));
         assert_eq!(errno(OAuthError::MissingPkceParameters), (118, 400));

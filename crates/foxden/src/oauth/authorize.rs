@@ -1,11 +1,14 @@
-//! `POST /oauth/authorization`: a session grants a client an authorization code.
+//! `POST /oauth/authorization`: a session grants a client an authorization code;
+//! `POST /v1/authorization` (an assertion) a code, or tokens directly.
 
 use foxden_db::ops::{ClientId, OAuthClient, OAuthCode, OAuthGrants};
-use foxden_db::SessionToken;
+use foxden_db::{SessionToken, UserAgentInfo};
 
 use super::clients::known_client;
 use super::grant;
 use super::scopes::ScopeSet;
+use super::token_grant::{self, Exchanged, GrantRequest};
+use super::tokens::TokenTerms;
 use crate::error::{ApiError, ApiResult, OAuthError, Source};
 use crate::state::AppState;
 
@@ -25,6 +28,8 @@ pub struct Authorized {
     pub code: String,
     pub redirect: String,
     pub state: String,
+    /// The scope granted (as requested: foxden asks the user for no subset).
+    pub scope: String,
 }
 
 /// The redirect URI to use: the request's, which must be one of the client's
@@ -73,14 +78,7 @@ pub async fn authorize_with(
     claims: grant::Claims,
     req: AuthorizationRequest,
 ) -> ApiResult<Authorized> {
-    let client = known_client(&state.db, &req.client_id).await?;
-    let redirect = redirect_uri(&client, req.redirect_uri)?;
-    if req.scope.is_empty() {
-        return Err(ApiError::InvalidParameter {
-            origin: Source::Payload,
-            keys: vec!["scope".into()],
-        });
-    }
+    let (client, redirect) = checked_client(state, &req).await?;
     grant::validate(&claims, &client, &req.scope, req.acr_values.as_deref())?;
     // PKCE if and only if the client is public.
     if client.public_client && req.code_challenge.is_none() {
@@ -110,8 +108,46 @@ pub async fn authorize_with(
     Ok(Authorized {
         code,
         redirect,
+        scope: record.scope,
         state: req.state,
     })
+}
+
+/// The client an authorization names (errno 101/162), the redirect URI it gets
+/// (103/167), and a non-empty scope (109/107).
+async fn checked_client(
+    state: &AppState,
+    req: &AuthorizationRequest,
+) -> ApiResult<(OAuthClient, String)> {
+    let client = known_client(&state.db, &req.client_id).await?;
+    let redirect = redirect_uri(&client, req.redirect_uri.clone())?;
+    if req.scope.is_empty() {
+        return Err(ApiError::InvalidParameter {
+            origin: Source::Payload,
+            keys: vec!["scope".into()],
+        });
+    }
+    Ok((client, redirect))
+}
+
+/// `response_type=token`: the tokens themselves instead of a code, after the
+/// checks a code gets, for a client that may grant directly (else errno 110).
+/// `req`'s PKCE and keys fields are not for this answer (the route refuses them).
+pub async fn authorize_tokens(
+    state: &AppState,
+    claims: grant::Claims,
+    req: AuthorizationRequest,
+    terms: TokenTerms,
+    user_agent: UserAgentInfo,
+) -> ApiResult<Exchanged> {
+    let (client, _) = checked_client(state, &req).await?;
+    let request = GrantRequest::Implicit {
+        claims: Box::new(claims),
+        scope: req.scope,
+        offline: req.offline,
+        acr_values: req.acr_values,
+    };
+    token_grant::exchange(state, client, request, terms, user_agent).await
 }
 
 #[cfg(test)]

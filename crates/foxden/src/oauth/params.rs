@@ -99,10 +99,50 @@ impl<'de> Deserialize<'de> for PpidSeed {
     }
 }
 
+/// `response_type` of `/oauth/authorization` (the session flavour): `code` only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
 pub enum ResponseType {
     #[serde(rename = "code")]
     Code,
+}
+
+/// `response_type` of the OAuth server's `/authorization`: a code, or `token`,
+/// the tokens themselves for clients that may grant directly (Mozilla's
+/// "implicit grant", which is really an assertion grant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum ServerResponseType {
+    #[serde(rename = "code")]
+    Code,
+    #[serde(rename = "token")]
+    Token,
+}
+
+/// `resource` (RFC 8707): an absolute `http`/`https` URL without a fragment,
+/// written exactly as it parses (or as its bare origin), as Mozilla's
+/// `resourceUrl` checks it; at most 2048 characters. It becomes a second `aud`
+/// of the JWTs issued.
+#[derive(Clone, Debug)]
+pub struct ResourceUrl(pub String);
+
+impl ResourceUrl {
+    fn is_valid(s: &str) -> bool {
+        s.len() <= 2048
+            && !s.contains('#')
+            && url::Url::parse(s).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && (u.as_str() == s || u.origin().ascii_serialization() == s)
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::is_valid(&s)
+            .then_some(ResourceUrl(s))
+            .ok_or_else(|| de::Error::custom("invalid resource URL"))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
@@ -155,5 +195,34 @@ mod tests {
         assert!(parse::<Jwe>("eyJh.aXYi.Y2lw.dGFn").is_none());
         assert!(parse::<RedirectUri>("https://rp.example/cb").is_some());
         assert!(parse::<RedirectUri>("urn:ietf:wg:oauth:2.0:oob").is_none());
+    }
+
+    #[test]
+    fn a_resource_is_a_plain_absolute_url() {
+        let good = [
+            "https://sync.example/1.5",
+            "http://rp.example/",
+            "https://rp.example",
+            "https://a.example/x?y=1",
+        ];
+        for good in good {
+            assert!(parse::<ResourceUrl>(good).is_some(), "{good}");
+        }
+        let bad = [
+            "https://rp.example/#frag",
+            "https://rp.example:443/",
+            "https://rp.example/a/../b",
+            "ftp://rp.example/",
+            "urn:ietf:wg:oauth:2.0:oob",
+            "https://RP.example/",
+            "/relative",
+            "",
+        ];
+        for bad in bad {
+            assert!(parse::<ResourceUrl>(bad).is_none(), "{bad}");
+        }
+        assert!(
+            parse::<ResourceUrl>(&format!("https://rp.example/{}", "a".repeat(2048))).is_none()
+        );
     }
 }

@@ -7,7 +7,7 @@ use foxden_db::{SessionToken, Tx, Unverified, UserAgentInfo};
 
 use super::grant;
 use super::scopes::{self, ScopeSet};
-use super::tokens::{self, Grant, Issued, CODE_LIFETIME_MS, REFRESH_TOUCH_INTERVAL_MS};
+use super::tokens::{self, Grant, Issued, TokenTerms, CODE_LIFETIME_MS, REFRESH_TOUCH_INTERVAL_MS};
 use crate::clock::now_ms;
 use crate::error::{ApiError, ApiResult, OAuthError, Source};
 use crate::service::tokens::Minted;
@@ -33,6 +33,15 @@ pub enum GrantRequest {
         scope: ScopeSet,
         offline: bool,
     },
+    /// `/v1/authorization` with `response_type=token`: the assertion's claims
+    /// grant tokens directly to a client that may (`canGrant`; public or not),
+    /// with the authorization's `acr_values` checked.
+    Implicit {
+        claims: Box<grant::Claims>,
+        scope: ScopeSet,
+        offline: bool,
+        acr_values: Option<String>,
+    },
 }
 
 /// The token endpoint's answer before serialization.
@@ -52,7 +61,7 @@ pub async fn exchange(
     state: &AppState,
     client: OAuthClient,
     request: GrantRequest,
-    ttl_secs: i64,
+    terms: TokenTerms,
     user_agent: UserAgentInfo,
 ) -> ApiResult<Exchanged> {
     let now = now_ms();
@@ -98,8 +107,24 @@ pub async fn exchange(
             credentials_grant(client, *claims, scope, offline)?,
             None,
         ),
+        GrantRequest::Implicit {
+            claims,
+            scope,
+            offline,
+            acr_values,
+        } => {
+            if !client.can_grant {
+                return Err(OAuthError::InvalidResponseType.into());
+            }
+            grant::validate(&claims, &client, &scope, acr_values.as_deref())?;
+            (None, direct_grant(client, *claims, scope, offline), None)
+        }
     };
-    let prepared = tokens::prepare(&state.openid_keys, &grant, ttl_secs, now)?;
+    let grant = Grant {
+        resource: terms.resource,
+        ..grant
+    };
+    let prepared = tokens::prepare(&state.openid_keys, &grant, terms.ttl_secs, now)?;
     let tx = match tx {
         Some(tx) => tx,
         None => state.db.begin().await?,
@@ -175,6 +200,7 @@ async fn code_grant(
         profile_changed_at: Some(account.profile_changed_at),
         generation: Some(account.verifier_set_at),
         session_token_id_hash: stored.session_token_id_hash,
+        resource: None,
     };
     Ok((grant, stored.keys_jwe))
 }
@@ -242,6 +268,7 @@ async fn refresh_grant(
         profile_changed_at: Some(account.profile_changed_at),
         generation: Some(account.verifier_set_at),
         session_token_id_hash: None,
+        resource: None,
     })
 }
 
@@ -263,7 +290,18 @@ fn credentials_grant(
         return Err(OAuthError::NotPublicClient.into());
     }
     grant::validate(&claims, &client, &scope, None)?;
-    Ok(Grant {
+    Ok(direct_grant(client, claims, scope, offline))
+}
+
+/// What a direct grant (`fxa-credentials`, `response_type=token`) issues, its
+/// checks passed.
+fn direct_grant(
+    client: OAuthClient,
+    claims: grant::Claims,
+    scope: ScopeSet,
+    offline: bool,
+) -> Grant {
+    Grant {
         client,
         uid: claims.uid,
         scope,
@@ -274,7 +312,8 @@ fn credentials_grant(
         profile_changed_at: Some(claims.profile_changed_at),
         generation: Some(claims.generation),
         session_token_id_hash: claims.session_token_id_hash,
-    })
+        resource: None,
+    }
 }
 
 /// A new session token with the authorizing session's state (Mozilla's

@@ -32,6 +32,24 @@ pub struct Grant {
     pub generation: Option<Millis>,
     /// The session a `tokens/session` grant clones.
     pub session_token_id_hash: Option<TokenIdHash>,
+    /// An RFC 8707 `resource` the request named: a second `aud` of its JWTs.
+    pub resource: Option<String>,
+}
+
+/// What a token request asks of the tokens, whatever its grant: their lifetime
+/// (s, already capped at [`ACCESS_TOKEN_MAX_TTL_SECS`]) and audience.
+pub struct TokenTerms {
+    pub ttl_secs: i64,
+    pub resource: Option<String>,
+}
+
+impl TokenTerms {
+    pub fn new(ttl: Option<f64>, resource: Option<String>) -> Self {
+        TokenTerms {
+            ttl_secs: ttl_secs(ttl),
+            resource,
+        }
+    }
 }
 
 /// What the token endpoint hands out.
@@ -59,7 +77,11 @@ pub fn access_token_string(
     }
     let client_id = hex::encode(grant.client.id);
     let claims = AccessTokenClaims {
-        aud: keys.access_token_audience(&client_id, grant.scope.values(), None),
+        aud: keys.access_token_audience(
+            &client_id,
+            grant.scope.values(),
+            grant.resource.as_deref(),
+        ),
         client_id,
         exp: now / 1000 + ttl_secs,
         iat: now / 1000,
@@ -73,7 +95,8 @@ pub fn access_token_string(
 }
 
 /// The id_token of a grant whose scope has `openid` (RS256, `at_hash` of the
-/// access token string the client receives, `aud` the client's id).
+/// access token string the client receives, `aud` the client's id, and the
+/// grant's `resource` when it names one).
 pub fn id_token(
     keys: &OpenIdKeys,
     grant: &Grant,
@@ -83,9 +106,14 @@ pub fn id_token(
     if !grant.scope.has(OPENID) {
         return Ok(None);
     }
+    let client_id = hex::encode(grant.client.id);
+    let aud = match &grant.resource {
+        Some(resource) => Audience::Many(vec![client_id, resource.clone()]),
+        None => Audience::One(client_id),
+    };
     let claims = IdTokenClaims::new(
         &hex::encode(grant.uid),
-        Audience::One(hex::encode(grant.client.id)),
+        aud,
         now / 1000,
         access_token,
         (!grant.amr.is_empty()).then(|| grant.amr.clone()),

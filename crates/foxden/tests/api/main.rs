@@ -26,6 +26,7 @@ mod matrix;
 mod oauth;
 mod oauth_assertion;
 mod oauth_at_rest;
+mod oauth_implicit;
 mod oauth_postgres;
 mod oauth_server;
 mod oauth_token;

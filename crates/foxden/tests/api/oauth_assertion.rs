@@ -19,7 +19,7 @@ use crate::helpers::spawn_app;
 use crate::oauth::*;
 
 /// A user's BrowserID key and the certificate foxden signed for it.
-struct Certified {
+pub struct Certified {
     key: KeyPair,
     cert: String,
 }
@@ -29,7 +29,7 @@ fn strip(bytes: &[u8]) -> &[u8] {
     &bytes[start..]
 }
 
-async fn certify(c: &TestClient<'_>) -> Certified {
+pub async fn certify(c: &TestClient<'_>) -> Certified {
     let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
     let parts = PublicKeyComponents::<Vec<u8>>::from(key.public_key());
     let public = json!({"algorithm": "RS", "n": foxden::browserid::decimal(strip(&parts.n)),
@@ -58,7 +58,7 @@ fn sign(key: &KeyPair, payload: &Value) -> String {
 }
 
 /// `cert~assertion` for `aud`, expiring `exp_in_ms` from now.
-fn bundle(certified: &Certified, aud: &str, exp_in_ms: i64) -> String {
+pub fn bundle(certified: &Certified, aud: &str, exp_in_ms: i64) -> String {
     let assertion = sign(
         &certified.key,
         &json!({"aud": aud, "exp": now_ms() + exp_in_ms}),

@@ -293,7 +293,7 @@ async fn untrusted_refresh_cannot_widen() {
     assert_eq!(r.body["invalidScopes"], json!(["profile:uid"]));
 }
 
-async fn credentials(c: &TestClient<'_>, body: &Value) -> Resp {
+pub async fn credentials(c: &TestClient<'_>, body: &Value) -> Resp {
     c.session_post("/v1/oauth/token", body).await
 }
 
