@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Issue 10's device benchmarks against a release binary (SQLite, outbox mail, rate limits off):
 # 1. POST /v1/account/devices/invoke_command (Send Tab) from device A to device B, 50 connections
-#    — targets p99 <= 5 ms and >= 10,000 req/s;
+#    — targets p99 <= 5 ms and >= 10,000 req/s — first with devices that have no push callback,
+#    then (the target's case) with push delivery on: both devices' callbacks point at the
+#    loopback receiver (in its fast mode, PUSH_RECEIVER_FAST=1), so each command queues a push
+#    that the worker delivers while the load runs; the pushes delivered are counted after it;
 # 2. GET /v1/account/devices of an account with N (50) devices, 50 connections — >= 10,000 req/s;
 # 3. push fan-out: a password change on an account with N devices whose push callbacks point at
 #    a loopback HTTPS receiver (interop/push_receiver.py); the time from the change's answer until
@@ -21,8 +24,9 @@ push_bin=${FOXDEN_PUSH_BIN:-$bin}
 push_py=${FOXDEN_TEST_PUSH_PYTHON:-interop/.venv-push/bin/python}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 pid="" rpid=""
-data=$(mktemp -d)
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$data"' EXIT
+root=$(mktemp -d)
+data=$root
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; [ -n "$rpid" ] && kill $rpid 2>/dev/null; rm -rf "$root"' EXIT
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 # start BINARY [ENV=VALUE …]: a fresh server on $port with its data in $data.
 start() {
@@ -51,18 +55,44 @@ wrk -t1 -c50 -d"${secs}s" --latency -s bench/devices_invoke.lua "$base"
 stop
 
 if [ ! -x "$push_bin" ]; then
-  echo "== push fan-out skipped: no binary that pushes on password change at $push_bin"
+  echo "== push runs skipped: no binary that pushes at $push_bin"
 elif [ ! -x "$push_py" ]; then
-  echo "== push fan-out skipped: no Python with interop/requirements-push.txt at $push_py"
+  echo "== push runs skipped: no Python with interop/requirements-push.txt at $push_py"
 else
+  # receiver DIR [ENV=VALUE …]: a loopback push service writing DIR; sets $rport.
+  receiver() {
+    local dir=$1; shift
+    mkdir -p "$dir"
+    env "$@" "$push_py" interop/push_receiver.py "$dir" &
+    rpid=$!
+    for _ in $(seq 100); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
+    rport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/ready.json")
+  }
+  push_env() { echo FOXDEN_PUSH_CA_FILE="$1/ca.pem" FOXDEN_PUSH_ALLOWED_SERVERS="^https://127\\.0\\.0\\.1:$rport/"; }
+
+  # A data folder of its own: the pushes still queued after the run must not reach
+  # the fan-out run's server (another receiver).
+  data=$root/push-on
+  mkdir -p "$data"
+  fdir=$data/receiver-fast
+  receiver "$fdir" PUSH_RECEIVER_FAST=1
+  start "$push_bin" $(push_env "$fdir")
+  prep=$(cd bench && python3 devices_prep.py "$base" "$data" 2 "$fdir")
+  export BEARER=$(field "$prep" bearer) INVOKE_BODY=$(field "$prep" invoke_body)
+  sleep 1
+  before=$(wc -l < "$fdir/records.jsonl")
+  echo "== POST /v1/account/devices/invoke_command (open-uri), push delivery on, 50 connections, ${secs}s — $(uptime)"
+  wrk -t1 -c50 -d"${secs}s" --latency -s bench/devices_invoke.lua "$base"
+  sleep 2
+  echo "pushes delivered during the run and 2 s after: $(( $(wc -l < "$fdir/records.jsonl") - before ))"
+  stop
+  kill $rpid; wait $rpid 2>/dev/null || true; rpid=""
+
+  data=$root/fan-out
+  mkdir -p "$data"
   rdir=$data/receiver
-  mkdir -p "$rdir"
-  "$push_py" interop/push_receiver.py "$rdir" &
-  rpid=$!
-  for _ in $(seq 100); do [ -f "$rdir/ready.json" ] && break; sleep 0.1; done
-  rport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$rdir/ready.json")
-  start "$push_bin" FOXDEN_PUSH_CA_FILE="$rdir/ca.pem" \
-    FOXDEN_PUSH_ALLOWED_SERVERS="^https://127\\.0\\.0\\.1:$rport/"
+  receiver "$rdir"
+  start "$push_bin" $(push_env "$rdir")
   echo "== push fan-out: password change, $n devices — $(uptime)"
   (cd bench && python3 devices_push.py "$base" "$data" "$rdir" "$n")
   stop

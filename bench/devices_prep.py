@@ -4,7 +4,9 @@ outbox: creates and verifies an account (oauth_prep.verify_code), signs in N-1
 more times, and registers one device per session (availableCommands open-uri).
 Prints, as JSON, the Bearer header of the first (verified) session and an
 invoke_command body aimed at the second device.
-Usage: devices_prep.py http://127.0.0.1:PORT DATA_DIR N
+With RECEIVER_DIR (a running interop/push_receiver.py's), every device gets a
+push callback to that receiver.
+Usage: devices_prep.py http://127.0.0.1:PORT DATA_DIR N [RECEIVER_DIR]
 """
 import base64, hashlib, json, os, sys, urllib.request
 
@@ -52,7 +54,13 @@ def prepare(base, data, n, push=None):
 
 def main():
     base, data, n = sys.argv[1].rstrip("/"), sys.argv[2], int(sys.argv[3])
-    print(json.dumps(prepare(base, data, n)))
+    push = None
+    if len(sys.argv) > 4:
+        with open(os.path.join(sys.argv[4], "ready.json")) as f:
+            ready = json.load(f)
+        push = {"base": f"https://127.0.0.1:{ready['port']}", "p256dh": ready["p256dh"],
+                "auth": ready["auth"]}
+    print(json.dumps(prepare(base, data, n, push)))
 
 if __name__ == "__main__":
     main()

@@ -208,10 +208,10 @@ async fn destroy(
 #[schema(as = SessionVerifyCodeBody)]
 pub(crate) struct VerifyCodeBody {
     code: Bounded<32>,
-    #[serde(rename = "service")]
-    _service: Option<Service>,
-    #[serde(rename = "scopes")]
-    _scopes: Option<Vec<String>>,
+    /// `sync` (or the oldsync scope in `scopes`): a newly verified account gets the
+    /// postVerify welcome.
+    service: Option<Service>,
+    scopes: Option<Vec<String>>,
     #[serde(rename = "style")]
     _style: Option<Bounded<16>>,
     #[serde(rename = "marketingOptIn")]
@@ -224,12 +224,15 @@ pub(crate) struct VerifyCodeBody {
 }
 
 /// Confirms the session (and the account's email, if needed) with the 6-digit
-/// code mailed by `verifyShortCode` / `verifyLoginCode`.
+/// code mailed by `verifyShortCode` / `verifyLoginCode`. The devices get the
+/// empty push of what changed (`accountVerify` for the email, else
+/// `accountConfirm`), and a newly verified Sync account its welcome mail.
 #[utoipa::path(post, path = "/session/verify_code", tag = "Session", request_body = VerifyCodeBody,
     responses((status = 200, body = Empty), (status = 400, response = ErrorResponse)))]
 async fn verify_code(
     State(state): State<AppState>,
     ip: ClientIp,
+    locale: Locale,
     auth: SessionAuth,
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Empty>> {
@@ -251,22 +254,32 @@ async fn verify_code(
     if !short_code::verify(&state.codes.open(&account.email_code), &code) {
         return Err(ApiError::InvalidOrExpiredOtpCode);
     }
-    let now = now_ms();
-    if let Some(unverified) = &auth.token.unverified {
-        // Confirms this session and the keyFetchTokens sharing its id (and, as
-        // any matching code does, an unverified email).
-        crate::service::link_code::apply_code(
+    // What the 6-digit code stands for: this session's confirmation (its
+    // tokenVerificationId confirms it and the keyFetchTokens sharing its id and,
+    // as any matching code does, an unverified email), or the email alone.
+    let stands_for = match &auth.token.unverified {
+        Some(unverified) => Some(unverified.token_verification_id),
+        None => (!account.email_verified).then_some(account.email_code),
+    };
+    if let Some(link_code) = stands_for {
+        let outcome = crate::service::link_code::apply_code(
             &state.db,
             Some(&state),
             &uid,
-            &unverified.token_verification_id,
+            &link_code,
             VerificationMethod::Email2fa,
-            now,
+            now_ms(),
         )
         .await?;
-    }
-    if !account.email_verified && state.db.set_email_verified(&uid).await? {
-        tracing::info!(uid = %hex::encode(uid), "account email verified");
+        if outcome.account_newly_verified {
+            let for_sync = body.service.is_some_and(|s| s.0 == "sync")
+                || body
+                    .scopes
+                    .iter()
+                    .flatten()
+                    .any(|s| s == crate::oauth::scopes::OLDSYNC);
+            crate::service::link_code::newly_verified(&state, &account, for_sync, locale).await;
+        }
     }
     Ok(Json(Empty {}))
 }

@@ -102,15 +102,22 @@ pub async fn confirm(
         return Err(ApiError::InvalidVerificationCode);
     }
     if outcome.account_newly_verified {
-        tracing::info!(uid = %hex::encode(link.uid), "account email verified");
-        if let Some(service) = link.service.filter(|s| *s == "sync") {
-            let links = LinkParams {
-                service: service.to_string(),
-                locale: link.locale,
-                ..LinkParams::default()
-            };
-            verification::notify_post_verify(state, account, &links).await;
-        }
+        newly_verified(state, account, link.service == Some("sync"), link.locale).await;
     }
     Ok(outcome)
+}
+
+/// What follows an account's first verification: a log line and, for Sync
+/// (Mozilla: `service=sync`, or a Sync scope asked for), the postVerify welcome
+/// in `locale`.
+pub async fn newly_verified(state: &AppState, account: &Account, for_sync: bool, locale: Locale) {
+    tracing::info!(uid = %hex::encode(account.uid), "account email verified");
+    if for_sync {
+        let links = LinkParams {
+            service: "sync".to_string(),
+            locale,
+            ..LinkParams::default()
+        };
+        verification::notify_post_verify(state, account, &links).await;
+    }
 }

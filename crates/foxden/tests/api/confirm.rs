@@ -237,3 +237,38 @@ async fn unbuilt_methods_still_answer_202() {
         .await;
     r.err(503, 202);
 }
+
+#[tokio::test]
+async fn a_sync_sign_up_confirmed_by_code_gets_the_welcome_mail_once() {
+    let app = spawn_app().await;
+    // `service: sync`, and the oldsync scope without a service: both are Sync.
+    let oldsync = json!({"scopes": ["profile", "https://identity.mozilla.com/apps/oldsync"]});
+    for (n, extra) in [json!({"service": "sync"}), oldsync]
+        .into_iter()
+        .enumerate()
+    {
+        let mut c = TestClient::v1(&app, &format!("otp-sync{n}@example.com"), "pw");
+        c.create_with("?keys=true", json!({"verificationMethod": "email-otp"}))
+            .await
+            .ok();
+        let code = mailed_code(&app, &c.email, "verifyShortCode").await;
+        let mut body = extra.clone();
+        body["code"] = json!(code);
+        c.session_post("/v1/session/verify_code", &body).await.ok();
+        let mail = app.last_mail(&c.email).await;
+        assert_eq!(mail.template(), "postVerify", "{extra}");
+        assert_eq!(mail.header("X-Uid"), c.uid);
+        // Confirmed already: no second welcome.
+        c.session_post("/v1/session/verify_code", &body).await.ok();
+        assert_eq!(app.mails_to(&c.email).await.len(), 2, "{extra}");
+    }
+    // Not Sync: no welcome.
+    let mut c = TestClient::v1(&app, "otp-nosync@example.com", "pw");
+    c.create_with("?keys=true", json!({"verificationMethod": "email-otp"}))
+        .await
+        .ok();
+    let code = mailed_code(&app, &c.email, "verifyShortCode").await;
+    let body = json!({"code": code, "service": "a0b1c2d3e4f5a6b7", "scopes": ["profile"]});
+    c.session_post("/v1/session/verify_code", &body).await.ok();
+    assert_eq!(app.last_mail(&c.email).await.template(), "verifyShortCode");
+}
