@@ -30,6 +30,16 @@ mod aws_scrypt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+/// Lower-case hex of `bytes`, as `hex::encode` gives it, written by table into a
+/// buffer of the final size (`hex::encode` collects it a `char` at a time; ids
+/// are hexed many times per device list).
+pub fn to_hex(bytes: impl AsRef<[u8]>) -> String {
+    let bytes = bytes.as_ref();
+    let mut out = vec![0u8; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut out).unwrap_or_else(|_| unreachable!("twice the length"));
+    String::from_utf8(out).unwrap_or_else(|_| unreachable!("hex digits are ASCII"))
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
@@ -49,6 +59,13 @@ pub fn xor32(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_hex_is_hex_encode() {
+        for bytes in [&b""[..], &[0, 1, 0xab, 0xff][..], &[7; 32][..]] {
+            assert_eq!(to_hex(bytes), hex::encode(bytes));
+        }
+    }
 
     #[test]
     fn sha256_empty() {

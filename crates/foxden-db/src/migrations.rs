@@ -281,6 +281,15 @@ CREATE INDEX push_queue_next_attempt_at ON push_queue (next_attempt_at);
 CREATE INDEX push_queue_uid_device_id ON push_queue (uid, device_id)
 ",
     },
+    // An account's devices are listed in the order they were made: read in that
+    // order, with no sort per list.
+    Migration {
+        version: 10,
+        name: "devices in creation order",
+        sql: "
+CREATE INDEX devices_uid_created_at ON devices (uid, created_at, id)
+",
+    },
 ];
 
 /// Rewrites PostgreSQL type names to SQLite's (`BYTEA` → `BLOB`, `BIGINT` and

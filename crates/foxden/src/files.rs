@@ -64,7 +64,7 @@ pub fn load_or_create_secret(path: &Path) -> io::Result<[u8; 32]> {
             let secret = foxden_crypto::random::bytes::<32>();
             use std::io::Write;
             let mut file = create_private_file(path)?;
-            file.write_all(hex::encode(secret).as_bytes())?;
+            file.write_all(foxden_crypto::to_hex(secret).as_bytes())?;
             file.sync_all()?;
             Ok(secret)
         }

@@ -128,7 +128,7 @@ mod tests {
         let bearer = HeaderValue::from_str(&format!("Bearer fxs_{ID}")).unwrap();
         let (hawk, token_id) = authorization(bearer.clone(), TokenKind::Session).unwrap();
         assert!(hawk.is_none());
-        assert_eq!(hex::encode(token_id), ID);
+        assert_eq!(foxden_crypto::to_hex(token_id), ID);
         let wrong_kind = authorization(bearer, TokenKind::KeyFetch).unwrap_err();
         assert_eq!(wrong_kind.errno(), 110);
 
@@ -136,7 +136,7 @@ mod tests {
         let (hawk, token_id) =
             authorization(HeaderValue::from_str(&value).unwrap(), TokenKind::Session).unwrap();
         assert_eq!(hawk.unwrap().ts, 1353832234);
-        assert_eq!(hex::encode(token_id), ID);
+        assert_eq!(foxden_crypto::to_hex(token_id), ID);
         let short_id = HeaderValue::from_static(r#"Hawk id="ab", ts="1", nonce="n", mac="m""#);
         assert_eq!(
             authorization(short_id, TokenKind::Session)

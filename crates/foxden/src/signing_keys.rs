@@ -85,7 +85,7 @@ impl SigningKey {
                 .map_err(|e| format!("unusable RSA public key: {e}"))?;
         Ok(SigningKey {
             verifier,
-            kid: format!("{created_at}-{}", hex::encode(&fingerprint[..8])),
+            kid: format!("{created_at}-{}", foxden_crypto::to_hex(&fingerprint[..8])),
             created_at,
             n: strip_zeros(&components.n),
             e: strip_zeros(&components.e),

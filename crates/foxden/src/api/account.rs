@@ -200,7 +200,7 @@ async fn create(
         key_fetch_token: done.key_fetch_token,
         key_fetch_token_version2: done.key_fetch_token_v2,
         session_token: done.session_token,
-        uid: hex::encode(done.uid),
+        uid: foxden_crypto::to_hex(done.uid),
         verification_method: body.verification_method.map(RequestedVerification::as_str),
     }))
 }
@@ -397,7 +397,7 @@ impl SignedInResponse {
             key_fetch_token_version2,
             metrics_enabled: true,
             session_token,
-            uid: hex::encode(uid),
+            uid: foxden_crypto::to_hex(uid),
             verification_method: verification.verification_method,
             verification_reason: verification.verification_reason,
             verified: verification.verified,

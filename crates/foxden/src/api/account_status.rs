@@ -57,7 +57,7 @@ async fn keys(State(state): State<AppState>, auth: KeyFetchAuth) -> ApiResult<Js
         return Err(ApiError::InvalidToken);
     }
     Ok(Json(KeysResponse {
-        bundle: hex::encode(&token.key_bundle),
+        bundle: foxden_crypto::to_hex(&token.key_bundle),
     }))
 }
 
@@ -235,6 +235,6 @@ async fn destroy(
         }
     }
     crate::service::push_events::destroy_account(&state, &account.uid).await?;
-    tracing::info!(uid = %hex::encode(account.uid), "account destroyed");
+    tracing::info!(uid = %foxden_crypto::to_hex(account.uid), "account destroyed");
     Ok(Json(Empty {}))
 }

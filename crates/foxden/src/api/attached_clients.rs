@@ -218,7 +218,7 @@ async fn sessions(
                     access_stamps(locale, Some(s.last_access_time), now);
                 let d = v.device.as_ref();
                 SessionItem {
-                    id: hex::encode(s.core.id_hash),
+                    id: foxden_crypto::to_hex(s.core.id_hash),
                     last_access_time: Some(s.last_access_time),
                     last_access_time_formatted: last_formatted,
                     approximate_last_access_time: approx,
@@ -234,7 +234,7 @@ async fn sessions(
                         }
                     },
                     os: ua.os.clone(),
-                    device_id: d.map(|d| hex::encode(d.id)),
+                    device_id: d.map(|d| foxden_crypto::to_hex(d.id)),
                     device_name: Some(
                         d.and_then(|d| d.name.clone())
                             .filter(|n| !n.is_empty())

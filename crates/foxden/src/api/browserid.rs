@@ -277,7 +277,7 @@ async fn sign(
     let now = now_ms();
     let payload = json!({
         "public-key": key,
-        "principal": { "email": format!("{}@{domain}", hex::encode(account.uid)) },
+        "principal": { "email": format!("{}@{domain}", foxden_crypto::to_hex(account.uid)) },
         "iat": now - 10_000,
         "exp": now + body.duration.0,
         "iss": domain,

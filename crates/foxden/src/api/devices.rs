@@ -174,7 +174,7 @@ async fn register(
     let d = registered.device;
     let ua = devices::user_agent_of(&auth);
     Ok(Json(DeviceResponse {
-        id: hex::encode(d.id),
+        id: foxden_crypto::to_hex(d.id),
         created_at: d.created_at,
         name: devices::display_name(&d, &ua),
         device_type: devices::display_type(&d, &ua),
@@ -215,14 +215,16 @@ pub(crate) struct DeviceListItem {
     push_public_key: Option<String>,
     push_auth_key: Option<String>,
     push_endpoint_expired: bool,
-    available_commands: BTreeMap<String, String>,
+    /// The stored object of command names to their data, as it is.
+    #[schema(value_type = BTreeMap<String, String>)]
+    available_commands: Box<serde_json::value::RawValue>,
 }
 
 fn list_item(v: devices::DeviceView, locale: Locale, now: Millis) -> DeviceListItem {
     let (formatted, approx, approx_formatted) = access_stamps(locale, v.last_access_time, now);
     let d: &Device = &v.device;
     DeviceListItem {
-        id: hex::encode(d.id),
+        id: foxden_crypto::to_hex(d.id),
         is_current_device: v.is_current,
         last_access_time: v.last_access_time,
         last_access_time_formatted: formatted,
@@ -231,8 +233,8 @@ fn list_item(v: devices::DeviceView, locale: Locale, now: Millis) -> DeviceListI
         location: Location {},
         name: devices::display_name(d, &v.user_agent),
         device_type: devices::display_type(d, &v.user_agent),
-        available_commands: devices::commands_of(d),
         push_endpoint_expired: d.push_endpoint_expired,
+        available_commands: devices::commands_raw(v.device.available_commands),
         push_callback: v.device.push_callback,
         push_public_key: v.device.push_public_key,
         push_auth_key: v.device.push_auth_key,

@@ -69,7 +69,7 @@ async fn client_info(
 impl ClientInfo {
     pub(crate) fn of(client: foxden_db::ops::OAuthClient) -> Self {
         ClientInfo {
-            id: hex::encode(client.id),
+            id: foxden_crypto::to_hex(client.id),
             image_uri: Some(client.image_uri).filter(|u| !u.is_empty()),
             name: client.name,
             redirect_uri: client.redirect_uri,

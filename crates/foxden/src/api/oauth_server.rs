@@ -191,8 +191,8 @@ async fn verify(
     }
     let scope = ScopeSet::parse(&row.scope).unwrap_or_default();
     Ok(Json(VerifyResponse {
-        user: hex::encode(row.uid),
-        client_id: hex::encode(row.client_id),
+        user: foxden_crypto::to_hex(row.uid),
+        client_id: foxden_crypto::to_hex(row.client_id),
         scope: scope.into_vec(),
         generation: claims.as_ref().and_then(|c| c.fxa_generation),
         profile_changed_at: row.profile_changed_at,
@@ -285,7 +285,7 @@ async fn introspect(
     Ok(Json(IntrospectResponse {
         active: true,
         scope: Some(row.scope),
-        client_id: Some(hex::encode(row.client_id)),
+        client_id: Some(foxden_crypto::to_hex(row.client_id)),
         token_type: Some(if refresh {
             "refresh_token"
         } else {
@@ -293,9 +293,9 @@ async fn introspect(
         }),
         exp: row.expires_at,
         iat: Some(row.created_at),
-        sub: Some(hex::encode(row.uid)),
+        sub: Some(foxden_crypto::to_hex(row.uid)),
         iss: Some(state.openid_keys.issuer().to_string()),
-        jti: Some(hex::encode(hash)),
+        jti: Some(foxden_crypto::to_hex(hash)),
         fxa_last_used_at: row.last_used_at.filter(|_| refresh),
     }))
 }

@@ -288,8 +288,8 @@ async fn authorized_clients(
             by_client.insert(token.client_id, out.len());
         }
         out.push(AuthorizedClient {
-            client_id: hex::encode(token.client_id),
-            refresh_token_id: refresh.then(|| hex::encode(token.token_hash)),
+            client_id: foxden_crypto::to_hex(token.client_id),
+            refresh_token_id: refresh.then(|| foxden_crypto::to_hex(token.token_hash)),
             client_name: names[&token.client_id].clone(),
             created_time: token.created_at,
             last_access_time: last_access,

@@ -298,7 +298,7 @@ impl NewSessionResponse {
                 key_fetch_token: session.key_fetch_token,
                 key_fetch_token2: session.key_fetch_token2,
                 session_token: Some(session.session_token),
-                uid: Some(hex::encode(uid)),
+                uid: Some(foxden_crypto::to_hex(uid)),
                 verified: Some(session.verified),
             },
         }

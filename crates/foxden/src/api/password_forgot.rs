@@ -233,7 +233,7 @@ async fn verify_otp(
         code: done.pass_code,
         email_to_hash_with: done.email_to_hash_with,
         token: done.token,
-        uid: hex::encode(done.uid),
+        uid: foxden_crypto::to_hex(done.uid),
     }))
 }
 

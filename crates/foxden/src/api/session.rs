@@ -58,7 +58,7 @@ async fn status(auth: SessionAuth) -> Json<StatusResponse> {
     };
     Json(StatusResponse {
         state,
-        uid: hex::encode(auth.token.core.uid),
+        uid: foxden_crypto::to_hex(auth.token.core.uid),
     })
 }
 
@@ -111,7 +111,7 @@ async fn duplicate(
     Ok(Json(DuplicateResponse {
         auth_at: copy.auth_at / 1000,
         session_token: minted.hex(),
-        uid: hex::encode(copy.core.uid),
+        uid: foxden_crypto::to_hex(copy.core.uid),
         verification_method: verification.verification_method,
         verification_reason: verification.verification_reason,
         verified: verification.verified,

@@ -81,7 +81,7 @@ pub async fn execute(db: &Store, command: ClientCommand) -> Result<String, Strin
             let all = db.oauth_clients().await.map_err(|e| e.to_string())?;
             Ok(all
                 .iter()
-                .map(|c| format!("{}  {}  {}\n", hex::encode(c.id), kind(c), c.name))
+                .map(|c| format!("{}  {}  {}\n", foxden_crypto::to_hex(c.id), kind(c), c.name))
                 .collect())
         }
         ClientCommand::Show { client_id } => Ok(describe(&existing(db, &client_id).await?)),
@@ -108,7 +108,7 @@ pub async fn execute(db: &Store, command: ClientCommand) -> Result<String, Strin
                 .map_err(|e| e.to_string())?;
             Ok(format!(
                 "client_secret: {}\n(shown once; the previous secret is still accepted until the next rotation)\n",
-                hex::encode(secret)
+                foxden_crypto::to_hex(secret)
             ))
         }
     }
@@ -143,14 +143,14 @@ async fn add_client(db: &Store, add: AddClient) -> Result<String, String> {
         created_at: crate::clock::now_ms(),
     };
     db.insert_oauth_client(&client).await.map_err(|e| match e {
-        foxden_db::DbError::Duplicate => format!("a client {} exists", hex::encode(id)),
+        foxden_db::DbError::Duplicate => format!("a client {} exists", foxden_crypto::to_hex(id)),
         other => other.to_string(),
     })?;
-    let mut out = format!("client_id: {}\n", hex::encode(id));
+    let mut out = format!("client_id: {}\n", foxden_crypto::to_hex(id));
     if let Some((secret, _)) = secret {
         out.push_str(&format!(
             "client_secret: {}\n(shown once; only its SHA-256 is stored)\n",
-            hex::encode(secret)
+            foxden_crypto::to_hex(secret)
         ));
     }
     Ok(out)
@@ -168,7 +168,7 @@ fn describe(c: &OAuthClient) -> String {
     format!(
         "client_id: {}\nname: {}\nkind: {}\nredirect_uri: {}\nimage_uri: {}\ntrusted: {}\n\
          can_grant: {}\nallowed_scopes: {}\njwt_access_tokens: {}\nprevious secret accepted: {}\n",
-        hex::encode(c.id),
+        foxden_crypto::to_hex(c.id),
         c.name,
         kind(c),
         c.redirect_uri,

@@ -196,7 +196,7 @@ impl MailWorker {
             .map(|m| m.to.to_lowercase())
             .unwrap_or_default();
         let key = hmac::Key::new(hmac::HMAC_SHA256, &self.log_key);
-        hex::encode(&hmac::sign(&key, to.as_bytes()).as_ref()[..8])
+        foxden_crypto::to_hex(&hmac::sign(&key, to.as_bytes()).as_ref()[..8])
     }
 }
 

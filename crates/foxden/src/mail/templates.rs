@@ -75,8 +75,8 @@ fn code_link_mail(
     ctx: &LinkContext,
     words: CodeLinkText,
 ) -> Mail {
-    let uid_hex = hex::encode(uid);
-    let code_hex = hex::encode(code);
+    let uid_hex = foxden_crypto::to_hex(uid);
+    let code_hex = foxden_crypto::to_hex(code);
     let href = link(
         ctx.content_url,
         words.path,
@@ -138,8 +138,8 @@ pub fn recovery(
     code: &[u8; 16],
     ctx: &LinkContext,
 ) -> Mail {
-    let uid_hex = hex::encode(uid);
-    let code_hex = hex::encode(code);
+    let uid_hex = foxden_crypto::to_hex(uid);
+    let code_hex = foxden_crypto::to_hex(code);
     let href = link(
         ctx.content_url,
         "/complete_reset_password",
@@ -201,7 +201,7 @@ fn password_notice(
     template: &'static str,
     ids: &'static str,
 ) -> Mail {
-    let uid_hex = hex::encode(uid);
+    let uid_hex = foxden_crypto::to_hex(uid);
     let href = link(
         ctx.content_url,
         "/settings",
@@ -240,7 +240,7 @@ fn short_code_mail(
     locale: Locale,
     words: ShortCodeText,
 ) -> Mail {
-    let uid_hex = hex::encode(uid);
+    let uid_hex = foxden_crypto::to_hex(uid);
     let subject = text_with(locale, &format!("{}-subject", words.ids), &[("code", code)]);
     let paragraph = text(locale, &format!("{}-paragraph", words.ids));
     let footer = text(locale, words.footer);
@@ -304,7 +304,7 @@ pub fn verify_login_code(to: &str, uid: &[u8; 16], code: &str, locale: Locale) -
 /// as `X-Unblock-Code`, with a link to report the sign-in
 /// (`<content>/report_signin?uid=…&unblockCode=…`, also `X-Report-SignIn-Link`).
 pub fn unblock_code(to: &str, uid: &[u8; 16], code: &str, ctx: &LinkContext) -> Mail {
-    let uid_hex = hex::encode(uid);
+    let uid_hex = foxden_crypto::to_hex(uid);
     let href = link(
         ctx.content_url,
         "/report_signin",
@@ -339,7 +339,7 @@ pub fn password_forgot_otp(to: &str, uid: &[u8; 16], code: &str, locale: Locale)
 
 /// `newDeviceLogin`: tells the owner about a sign-in that needed no confirmation.
 pub fn new_device_login(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
-    let uid_hex = hex::encode(uid);
+    let uid_hex = foxden_crypto::to_hex(uid);
     let href = link(ctx.content_url, "/settings", &[]);
     notice_mail(
         to,
@@ -358,7 +358,7 @@ pub fn password_changed(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
 
 /// `postVerify`: the account is confirmed; invites to connect another device (Sync).
 pub fn post_verify(to: &str, uid: &[u8; 16], ctx: &LinkContext) -> Mail {
-    let uid_hex = hex::encode(uid);
+    let uid_hex = foxden_crypto::to_hex(uid);
     let href = link(
         ctx.content_url,
         "/connect_another_device",

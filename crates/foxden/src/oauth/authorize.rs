@@ -102,7 +102,7 @@ pub async fn authorize_with(
         session_token_id_hash: claims.session_token_id_hash,
         created_at: crate::clock::now_ms(),
     };
-    let code = hex::encode(code);
+    let code = foxden_crypto::to_hex(code);
     let redirect = with_code(&redirect, &code, &req.state)?;
     state.db.insert_oauth_code(&record).await?;
     Ok(Authorized {

@@ -75,7 +75,7 @@ pub async fn known_client(db: &Store, id: &ClientId) -> ApiResult<OAuthClient> {
     db.oauth_client(id)
         .await?
         .ok_or_else(|| OAuthError::UnknownClient {
-            client_id: hex::encode(id),
+            client_id: foxden_crypto::to_hex(id),
         })
         .map_err(ApiError::from)
 }
@@ -120,7 +120,7 @@ pub async fn authenticate(db: &Store, creds: &ClientCredentials) -> ApiResult<OA
         Ok(client)
     } else {
         Err(OAuthError::IncorrectClientSecret {
-            client_id: hex::encode(client.id),
+            client_id: foxden_crypto::to_hex(client.id),
         }
         .into())
     }
@@ -171,7 +171,7 @@ mod tests {
         let creds = basic_credentials(&format!("Basic {good}"))
             .unwrap()
             .unwrap();
-        assert_eq!(hex::encode(creds.client_id), "dcdb5ae7add825d2");
+        assert_eq!(foxden_crypto::to_hex(creds.client_id), "dcdb5ae7add825d2");
         assert_eq!(creds.secret, Some([0xab; 32]));
         assert!(basic_credentials("Bearer fxs_00").is_none());
         for bad in ["Basic !!", "Basic ZGNkYjVhZTdhZGQ4MjVkMg=="] {

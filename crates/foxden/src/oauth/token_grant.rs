@@ -162,7 +162,7 @@ async fn code_grant(
         .ok_or(OAuthError::UnknownAuthorizationCode)?;
     if !foxden_crypto::ct_eq(&stored.client_id, &client.id) {
         return Err(OAuthError::MismatchAuthorizationCode {
-            client_id: hex::encode(client.id),
+            client_id: foxden_crypto::to_hex(client.id),
         }
         .into());
     }

@@ -73,9 +73,9 @@ pub fn access_token_string(
     ttl_secs: i64,
 ) -> ApiResult<String> {
     if !grant.client.jwt_access_tokens {
-        return Ok(hex::encode(token));
+        return Ok(foxden_crypto::to_hex(token));
     }
-    let client_id = hex::encode(grant.client.id);
+    let client_id = foxden_crypto::to_hex(grant.client.id);
     let claims = AccessTokenClaims {
         aud: keys.access_token_audience(
             &client_id,
@@ -85,9 +85,9 @@ pub fn access_token_string(
         client_id,
         exp: now / 1000 + ttl_secs,
         iat: now / 1000,
-        jti: hex::encode(token),
+        jti: foxden_crypto::to_hex(token),
         scope: grant.scope.to_string(),
-        sub: hex::encode(grant.uid),
+        sub: foxden_crypto::to_hex(grant.uid),
         fxa_generation: grant.generation,
         fxa_profile_changed_at: grant.profile_changed_at,
     };
@@ -106,13 +106,13 @@ pub fn id_token(
     if !grant.scope.has(OPENID) {
         return Ok(None);
     }
-    let client_id = hex::encode(grant.client.id);
+    let client_id = foxden_crypto::to_hex(grant.client.id);
     let aud = match &grant.resource {
         Some(resource) => Audience::Many(vec![client_id, resource.clone()]),
         None => Audience::One(client_id),
     };
     let claims = IdTokenClaims::new(
-        &hex::encode(grant.uid),
+        &foxden_crypto::to_hex(grant.uid),
         aud,
         now / 1000,
         access_token,
@@ -174,7 +174,7 @@ pub fn prepare(
     let refresh_token = if grant.offline {
         let refresh = foxden_crypto::random::bytes::<32>();
         rows.push(row(&refresh, OAuthTokenKind::Refresh, None));
-        Some(hex::encode(refresh))
+        Some(foxden_crypto::to_hex(refresh))
     } else {
         None
     };

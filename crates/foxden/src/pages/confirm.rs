@@ -55,8 +55,8 @@ impl LinkCodeParams {
     /// What the form posts back: what the action needs, as parsed (never the raw input).
     fn fields(&self) -> Vec<(&'static str, String)> {
         let mut fields = vec![
-            ("uid", hex::encode(self.uid.0)),
-            ("code", hex::encode(self.code.0)),
+            ("uid", foxden_crypto::to_hex(self.uid.0)),
+            ("code", foxden_crypto::to_hex(self.code.0)),
         ];
         if let Some(service) = &self.service {
             fields.push(("service", service.0.clone()));
@@ -139,7 +139,7 @@ struct ReportParams {
 
 async fn report_signin_page(locale: Locale, PageQuery(report): PageQuery<ReportParams>) -> Page {
     let fields = vec![
-        ("uid", hex::encode(report.uid.0)),
+        ("uid", foxden_crypto::to_hex(report.uid.0)),
         ("unblockCode", report.unblock_code.0),
     ];
     Page::new(locale, "page-report-title")
@@ -177,10 +177,10 @@ struct PushParams {
 impl PushParams {
     fn fields(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("uid", hex::encode(self.uid.0)),
+            ("uid", foxden_crypto::to_hex(self.uid.0)),
             (
                 "tokenVerificationId",
-                hex::encode(self.token_verification_id.0),
+                foxden_crypto::to_hex(self.token_verification_id.0),
             ),
             ("code", self.code.0.clone()),
         ]

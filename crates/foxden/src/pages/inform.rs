@@ -39,7 +39,7 @@ struct ResetParams {
 async fn complete_reset_password(locale: Locale, PageQuery(reset): PageQuery<ResetParams>) -> Page {
     Page::new(locale, "page-reset-title")
         .paragraph("page-reset-text")
-        .code(hex::encode(reset.code.0))
+        .code(foxden_crypto::to_hex(reset.code.0))
         .paragraph("page-reset-note")
 }
 

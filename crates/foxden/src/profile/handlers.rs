@@ -86,7 +86,7 @@ pub(crate) async fn profile(
     if_none_match: IfNoneMatch,
 ) -> Result<Tagged, ApiError> {
     let token = &bearer.0;
-    let uid = hex::encode(token.uid);
+    let uid = foxden_crypto::to_hex(token.uid);
     let mut out = ProfileResponse::default();
     let mut reached = 0;
     if bearer.reaches(CORE_SCOPES) {
@@ -140,7 +140,7 @@ pub(crate) struct UidResponse {
 pub(crate) async fn uid(bearer: ProfileBearer) -> Result<Json<UidResponse>, ApiError> {
     bearer.require(UID_SCOPES)?;
     Ok(Json(UidResponse {
-        uid: hex::encode(bearer.0.uid),
+        uid: foxden_crypto::to_hex(bearer.0.uid),
     }))
 }
 

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 /// The lowercase SHA-1 hex of `data`: what npm's `checksum` (Mozilla's ETag
 /// function, SHA-1 by default) gives for a string.
 pub fn checksum(data: &[u8]) -> String {
-    hex::encode(Sha1::digest(data))
+    foxden_crypto::to_hex(Sha1::digest(data))
 }
 
 /// The request's `If-None-Match` values (quotes and `W/` taken off); `*` matches any.

@@ -314,7 +314,7 @@ impl PushState {
                 continue;
             };
             if !allowed_servers.is_match(endpoint) {
-                tracing::debug!(device = %hex::encode(target.device_id), "push: endpoint not allowed, skipped");
+                tracing::debug!(device = %foxden_crypto::to_hex(target.device_id), "push: endpoint not allowed, skipped");
                 continue;
             }
             let keys = target

@@ -51,10 +51,10 @@ impl EndpointGone for ExpireGoneEndpoints {
             .await
         {
             Ok(marked) => {
-                tracing::info!(device = %hex::encode(device_id), marked, "push endpoint gone")
+                tracing::info!(device = %foxden_crypto::to_hex(device_id), marked, "push endpoint gone")
             }
             Err(err) => tracing::warn!(
-                device = %hex::encode(device_id),
+                device = %foxden_crypto::to_hex(device_id),
                 error = %err,
                 "push endpoint gone: cannot mark the device"
             ),
@@ -156,7 +156,7 @@ impl PushWorker {
             Outcome::Delivered => self.db.mark_push_sent(row.id).await.map(drop),
             Outcome::Gone { status } => {
                 tracing::debug!(
-                    device = %hex::encode(row.push.device_id),
+                    device = %foxden_crypto::to_hex(row.push.device_id),
                     status,
                     "push: endpoint gone"
                 );
@@ -212,8 +212,8 @@ impl PushWorker {
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
         tracing::warn!(
-            uid = %hex::encode(row.push.uid),
-            device = %hex::encode(row.push.device_id),
+            uid = %foxden_crypto::to_hex(row.push.uid),
+            device = %foxden_crypto::to_hex(row.push.device_id),
             host = %host,
             status,
             attempts = row.attempts + 1,

@@ -52,7 +52,9 @@ pub async fn invoke(
         return Err(ApiError::UnavailableDeviceCommand);
     }
     let ttl_secs = ttl_secs(&command, ttl);
-    let sender = device_of(state, cred).await?.map(|d| hex::encode(d.id));
+    let sender = device_of(state, cred)
+        .await?
+        .map(|d| foxden_crypto::to_hex(d.id));
     let mut data = Map::new();
     data.insert("command".into(), Value::String(command.clone()));
     data.insert("payload".into(), Value::Object(payload));

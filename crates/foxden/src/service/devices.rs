@@ -102,6 +102,64 @@ pub fn commands_of(device: &Device) -> BTreeMap<String, String> {
     serde_json::from_str(&device.available_commands).unwrap_or_default()
 }
 
+/// The stored `available_commands` (written by [`commands_json`]) to be answered
+/// as they are: checked to be a JSON object of strings, not rebuilt as a map
+/// (the device list writes one per device). `{}` if they are anything else.
+pub fn commands_raw(stored: String) -> Box<serde_json::value::RawValue> {
+    let object_of_strings = serde_json::from_str::<StringMap>(&stored).is_ok();
+    let raw = if object_of_strings {
+        serde_json::value::RawValue::from_string(stored)
+    } else {
+        serde_json::value::RawValue::from_string("{}".into())
+    };
+    raw.unwrap_or_else(|_| unreachable!("checked JSON"))
+}
+
+/// Checks that JSON is an object whose values are strings, keeping nothing.
+struct StringMap;
+
+impl<'de> serde::Deserialize<'de> for StringMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = StringMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StringMap, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, StrOnly>()?
+                    .is_some()
+                {}
+                Ok(StringMap)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// A string value, not kept (borrowed or escaped alike).
+struct StrOnly;
+
+impl<'de> serde::Deserialize<'de> for StrOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = StrOnly;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<StrOnly, E> {
+                Ok(StrOnly)
+            }
+        }
+        d.deserialize_str(Visit)
+    }
+}
+
 /// Mozilla's `isSpuriousUpdate`: every field sent equals the stored one.
 fn is_spurious(fields: &DeviceFields, d: &Device) -> bool {
     let differs = |sent: &Option<String>, stored: &Option<String>| {
@@ -164,7 +222,7 @@ pub async fn register(
     match (fields.id, current) {
         (Some(id), Some(d)) if d.id == id => update(state, d, &fields).await,
         (Some(_), Some(d)) => Err(ApiError::DeviceSessionConflict {
-            device_id: hex::encode(d.id),
+            device_id: foxden_crypto::to_hex(d.id),
         }),
         (Some(_), None) => Err(ApiError::UnknownDevice),
         (None, Some(d)) => update(state, d, &fields).await,
@@ -324,7 +382,7 @@ pub async fn sessions(state: &AppState, caller: &SessionToken) -> ApiResult<Vec<
 pub async fn destroy(state: &AppState, uid: &Uid, id: &DeviceId) -> ApiResult<Device> {
     let tx = state.db.begin().await?;
     let message = Message::DeviceDisconnected {
-        device_id: hex::encode(id),
+        device_id: foxden_crypto::to_hex(id),
     };
     push_events::queue(state, &tx, uid, To::All, &message).await?;
     let device = tx
@@ -339,6 +397,32 @@ pub async fn destroy(state: &AppState, uid: &Uid, id: &DeviceId) -> ApiResult<De
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_commands_are_answered_as_stored_only_if_an_object_of_strings() {
+        let raw = |s: &str| commands_raw(s.to_string()).get().to_string();
+        let written = commands_json(&BTreeMap::from([
+            (
+                "https://identity.mozilla.com/cmd/open-uri".to_string(),
+                "k\"e\u{e9}y\n".to_string(),
+            ),
+            ("x".to_string(), String::new()),
+        ]));
+        assert_eq!(raw(&written), written);
+        assert_eq!(raw("{}"), "{}");
+        for bad in [
+            "[]",
+            "\"s\"",
+            "{\"a\": 1}",
+            "{\"a\": {}}",
+            "{\"a\": null}",
+            "{",
+            "",
+            "{} x",
+        ] {
+            assert_eq!(raw(bad), "{}", "{bad}");
+        }
+    }
 
     #[test]
     fn names_are_synthesized_as_mozilla_does() {

@@ -43,7 +43,7 @@ pub async fn send_otp(
         templates::password_forgot_otp(&account.email, &account.uid, code, locale)
     })
     .await?;
-    tracing::info!(uid = %hex::encode(account.uid), "password reset OTP sent");
+    tracing::info!(uid = %foxden_crypto::to_hex(account.uid), "password reset OTP sent");
     record_event(state, &account, ip, OTP_SENT_EVENT).await;
     Ok(())
 }
@@ -86,7 +86,7 @@ pub async fn verify_otp(
     Ok(OtpVerified {
         uid: account.uid,
         token: minted.hex(),
-        pass_code: hex::encode(state.codes.open(&token.pass_code)),
+        pass_code: foxden_crypto::to_hex(state.codes.open(&token.pass_code)),
         email_to_hash_with: account.email,
     })
 }

@@ -111,7 +111,7 @@ pub async fn confirm(
 /// (Mozilla: `service=sync`, or a Sync scope asked for), the postVerify welcome
 /// in `locale`.
 pub async fn newly_verified(state: &AppState, account: &Account, for_sync: bool, locale: Locale) {
-    tracing::info!(uid = %hex::encode(account.uid), "account email verified");
+    tracing::info!(uid = %foxden_crypto::to_hex(account.uid), "account email verified");
     if for_sync {
         let links = LinkParams {
             service: "sync".to_string(),

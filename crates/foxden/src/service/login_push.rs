@@ -155,7 +155,7 @@ pub async fn send_request(
     {
         Ok(queued) => queued,
         Err(err) => {
-            tracing::error!(uid = %hex::encode(account.uid), %err, "session.send_push failed");
+            tracing::error!(uid = %foxden_crypto::to_hex(account.uid), %err, "session.send_push failed");
             0
         }
     }
@@ -179,9 +179,9 @@ async fn queue_request(
     };
     // Serializing a struct of strings cannot fail.
     let meta = serde_json::to_string(&meta).unwrap_or_default();
-    let tvid = hex::encode(state.codes.open(token_verification_id));
+    let tvid = foxden_crypto::to_hex(state.codes.open(token_verification_id));
     let code = short_code::current(&state.codes.open(&account.email_code));
-    let uid = hex::encode(account.uid);
+    let uid = foxden_crypto::to_hex(account.uid);
     let url = confirm_url(
         &state.settings.content_url,
         &[
@@ -272,7 +272,7 @@ async fn confirm(
     if !outcome.session_verified {
         return Ok(());
     }
-    tracing::info!(uid = %hex::encode(account.uid), "sign-in confirmed by push");
+    tracing::info!(uid = %foxden_crypto::to_hex(account.uid), "sign-in confirmed by push");
     if account.email_verified {
         let links = LinkParams {
             locale,

@@ -144,7 +144,7 @@ pub async fn finish(
         (&notice, push),
     )
     .await?;
-    tracing::info!(uid = %hex::encode(uid), "password changed");
+    tracing::info!(uid = %foxden_crypto::to_hex(uid), "password changed");
     Ok(Finished {
         uid,
         session: finished_session,

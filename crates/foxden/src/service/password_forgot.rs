@@ -67,7 +67,7 @@ pub async fn send_code(
     recovery.queue_in(&tx).await?;
     tx.commit().await?;
     state.mail_waker.wake();
-    tracing::info!(uid = %hex::encode(account.uid), "password reset code sent");
+    tracing::info!(uid = %foxden_crypto::to_hex(account.uid), "password reset code sent");
     Ok(ForgotIssued {
         uid: account.uid,
         password_forgot_token: minted.hex(),
@@ -237,7 +237,7 @@ pub async fn reset_account(
         (&notice, push),
     )
     .await?;
-    tracing::info!(uid = %hex::encode(uid), "account reset");
+    tracing::info!(uid = %foxden_crypto::to_hex(uid), "account reset");
     customs::forget_failures(state, &account.email).await;
     Ok(ResetDone {
         uid,

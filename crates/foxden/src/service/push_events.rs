@@ -184,7 +184,7 @@ pub async fn notify(
 pub async fn destroy_account(state: &AppState, uid: &Uid) -> DbResult<bool> {
     let tx = state.db.begin().await?;
     let message = Message::AccountDestroyed {
-        uid: hex::encode(uid),
+        uid: foxden_crypto::to_hex(uid),
     };
     queue(state, &tx, uid, To::All, &message).await?;
     let gone = tx.delete_account(uid).await?;

@@ -64,7 +64,7 @@ pub async fn record(state: &AppState, event: Event<'_>) {
     };
     if let Err(err) = state.db.record_security_event(&record).await {
         tracing::warn!(
-            uid = %hex::encode(event.uid),
+            uid = %foxden_crypto::to_hex(event.uid),
             event = event.name,
             error = %err,
             "could not record a security event"
@@ -83,7 +83,7 @@ pub async fn known_ip(state: &AppState, uid: &Uid, ip: &ClientIp, since: Millis)
     {
         Ok(known) => known,
         Err(err) => {
-            tracing::warn!(uid = %hex::encode(uid), error = %err, "security history lookup failed");
+            tracing::warn!(uid = %foxden_crypto::to_hex(uid), error = %err, "security history lookup failed");
             false
         }
     }

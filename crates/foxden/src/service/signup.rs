@@ -192,7 +192,7 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> ApiResult<SignedUp> {
         }
         Err(err) => return Err(err.into()),
     }
-    tracing::info!(uid = %hex::encode(uid), "account created");
+    tracing::info!(uid = %foxden_crypto::to_hex(uid), "account created");
     // Verified later, with the sign-up session (`verify_email_code`).
     let event = security::Event {
         name: security::ACCOUNT_CREATE,

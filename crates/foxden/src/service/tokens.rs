@@ -22,7 +22,7 @@ impl Minted {
 
     /// The token value as the client receives it (64 hex).
     pub fn hex(&self) -> String {
-        hex::encode(self.data)
+        foxden_crypto::to_hex(self.data)
     }
 
     pub fn id_hash(&self) -> [u8; 32] {

@@ -33,7 +33,7 @@ pub async fn send(state: &AppState, email: &Email, links: &LinkParams) -> ApiRes
         templates::unblock_code(&account.email, &account.uid, code, &ctx(state, links))
     })
     .await?;
-    tracing::info!(uid = %hex::encode(account.uid), "unblock code sent");
+    tracing::info!(uid = %foxden_crypto::to_hex(account.uid), "unblock code sent");
     Ok(())
 }
 
@@ -66,6 +66,6 @@ pub async fn reject(state: &AppState, uid: &Uid, code: &str) -> ApiResult<()> {
     {
         return Err(ApiError::InvalidUnblockCode);
     }
-    tracing::warn!(uid = %hex::encode(uid), "unblock code rejected by its owner");
+    tracing::warn!(uid = %foxden_crypto::to_hex(uid), "unblock code rejected by its owner");
     Ok(())
 }
