@@ -256,12 +256,19 @@ async fn verify_code(
     }
     // What the 6-digit code stands for: this session's confirmation (its
     // tokenVerificationId confirms it and the keyFetchTokens sharing its id and,
-    // as any matching code does, an unverified email), or the email alone.
-    let stands_for = match &auth.token.unverified {
-        Some(unverified) => Some(unverified.token_verification_id),
-        None => (!account.email_verified).then_some(account.email_code),
-    };
-    if let Some(link_code) = stands_for {
+    // as any matching code does, an unverified email), and the email itself
+    // should that not have verified it (a session confirmed meanwhile).
+    let mut newly_verified = false;
+    let session_code = auth
+        .token
+        .unverified
+        .as_ref()
+        .map(|u| u.token_verification_id);
+    let email_code = (!account.email_verified).then_some(account.email_code);
+    for link_code in [session_code, email_code].into_iter().flatten() {
+        if newly_verified {
+            break;
+        }
         let outcome = crate::service::link_code::apply_code(
             &state.db,
             Some(&state),
@@ -271,15 +278,16 @@ async fn verify_code(
             now_ms(),
         )
         .await?;
-        if outcome.account_newly_verified {
-            let for_sync = body.service.is_some_and(|s| s.0 == "sync")
-                || body
-                    .scopes
-                    .iter()
-                    .flatten()
-                    .any(|s| s == crate::oauth::scopes::OLDSYNC);
-            crate::service::link_code::newly_verified(&state, &account, for_sync, locale).await;
-        }
+        newly_verified = outcome.account_newly_verified;
+    }
+    if newly_verified {
+        let for_sync = body.service.is_some_and(|s| s.0 == "sync")
+            || body
+                .scopes
+                .iter()
+                .flatten()
+                .any(|s| s == crate::oauth::scopes::OLDSYNC);
+        crate::service::link_code::newly_verified(&state, &account, for_sync, locale).await;
     }
     Ok(Json(Empty {}))
 }
