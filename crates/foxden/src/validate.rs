@@ -109,6 +109,23 @@ impl<'de, const LEN: usize> Deserialize<'de> for Digits<LEN> {
     }
 }
 
+/// One to `MAX` digits (FxA's `validators.DIGITS` without a length: the 6-digit
+/// codes of `/session/verify_code` and `/session/verify/verify_push`, whose
+/// length the code check decides).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigitString<const MAX: usize>(pub String);
+
+impl<'de, const MAX: usize> Deserialize<'de> for DigitString<MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if (1..=MAX).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(DigitString(s))
+        } else {
+            Err(de::Error::custom(format!("expected 1 to {MAX} digits")))
+        }
+    }
+}
+
 /// The verification methods FxA accepts on create, login and reauth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub enum RequestedVerification {

@@ -221,6 +221,7 @@ impl SqliteDb {
             }
         };
         let _ = group.outcome.send(Some(outcome));
+        self.checkpoints.catch_up(&writer.conn);
     }
 
     /// The group's transaction is gone (SQLite rolled it back): every member so

@@ -266,6 +266,7 @@ impl SqliteDb {
         tokio::task::spawn_blocking(move || {
             let out = f(&writer.conn, sql, &params);
             db.after_commit(&mut writer, changed.as_slice());
+            db.checkpoints.catch_up(&writer.conn);
             out
         })
         .await

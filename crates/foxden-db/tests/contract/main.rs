@@ -23,6 +23,7 @@ mod reset;
 mod security;
 mod session_cache;
 mod sessions;
+mod sqlite_wal;
 mod tokens;
 mod transactions;
 mod verify;

@@ -58,15 +58,21 @@ async fn client_info(
     State(state): State<AppState>,
     Path(client_id): Path<String>,
 ) -> ApiResult<Json<ClientInfo>> {
-    let id = clients::parse_id(&client_id).ok_or_else(|| ApiError::InvalidParameter {
-        origin: Source::Params,
-        keys: vec!["client_id".into()],
-    })?;
-    let client = clients::known_client(&state.db, &id).await?;
-    Ok(Json(ClientInfo::of(client)))
+    ClientInfo::lookup(&state, &client_id).await.map(Json)
 }
 
 impl ClientInfo {
+    /// The client a path's `client_id` names: 16 hex (else errno 107/109
+    /// naming it), registered (else 162/101).
+    pub(crate) async fn lookup(state: &AppState, client_id: &str) -> ApiResult<Self> {
+        let id = clients::parse_id(client_id).ok_or_else(|| ApiError::InvalidParameter {
+            origin: Source::Params,
+            keys: vec!["client_id".into()],
+        })?;
+        let client = clients::known_client(&state.db, &id).await?;
+        Ok(ClientInfo::of(client))
+    }
+
     pub(crate) fn of(client: foxden_db::ops::OAuthClient) -> Self {
         ClientInfo {
             id: foxden_crypto::to_hex(client.id),

@@ -106,12 +106,7 @@ async fn client_info(
     State(state): State<AppState>,
     Path(client_id): Path<String>,
 ) -> OAuthServerResult<Json<ClientInfo>> {
-    let id = clients::parse_id(&client_id).ok_or_else(|| ApiError::InvalidParameter {
-        origin: Source::Params,
-        keys: vec!["client_id".into()],
-    })?;
-    let client = clients::known_client(&state.db, &id).await?;
-    Ok(Json(ClientInfo::of(client)))
+    Ok(Json(ClientInfo::lookup(&state, &client_id).await?))
 }
 
 /// The sign-in pages' entry: 302 to the content server's `/authorization` with

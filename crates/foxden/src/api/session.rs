@@ -17,7 +17,7 @@ use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
 use crate::clock::now_ms;
 use crate::customs::{self, Action, PasswordGate, Subject, UnblockCodes};
-use crate::error::{ApiError, ApiResult, Source};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, ClientIp};
 use crate::mail::Locale;
 use crate::service::outbox;
@@ -27,7 +27,7 @@ use crate::service::signin::{self, Credentials};
 use crate::service::tokens::Minted;
 use crate::service::verification::{self, session_verification};
 use crate::state::AppState;
-use crate::validate::{Bounded, Hex, Service};
+use crate::validate::{Bounded, DigitString, Hex, Service};
 
 pub fn routes() -> ApiRouter<AppState> {
     ApiRouter::new()
@@ -207,7 +207,8 @@ async fn destroy(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = SessionVerifyCodeBody)]
 pub(crate) struct VerifyCodeBody {
-    code: Bounded<32>,
+    #[schema(value_type = String)]
+    code: DigitString<32>,
     /// `sync` (or the oldsync scope in `scopes`): a newly verified account gets the
     /// postVerify welcome.
     service: Option<Service>,
@@ -237,12 +238,6 @@ async fn verify_code(
     ApiJson(body): ApiJson<VerifyCodeBody>,
 ) -> ApiResult<Json<Empty>> {
     let code = body.code.0;
-    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::InvalidParameter {
-            origin: Source::Payload,
-            keys: vec!["code".into()],
-        });
-    }
     let uid = auth.token.core.uid;
     let account = state.token_account(&uid).await?;
     customs::check(

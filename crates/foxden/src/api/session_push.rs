@@ -11,12 +11,12 @@ use utoipa::ToSchema;
 
 use super::{Empty, ErrorResponse};
 use crate::auth::SessionAuth;
-use crate::error::{ApiError, ApiResult, Source};
+use crate::error::ApiResult;
 use crate::extract::{ApiJson, ClientIp};
 use crate::mail::Locale;
 use crate::service::login_push;
 use crate::state::AppState;
-use crate::validate::{Bounded, Hex};
+use crate::validate::{DigitString, Hex};
 
 pub fn routes() -> ApiRouter<AppState> {
     ApiRouter::new()
@@ -55,7 +55,8 @@ async fn send_push(
 #[schema(as = SessionVerifyPushBody)]
 pub(crate) struct VerifyPushBody {
     /// The 6-digit code of the push's URL.
-    code: Bounded<32>,
+    #[schema(value_type = String)]
+    code: DigitString<32>,
     /// The tokenVerificationId of the session to confirm (32 hex).
     token_verification_id: Hex<16>,
 }
@@ -76,12 +77,6 @@ async fn verify_push(
     ApiJson(body): ApiJson<VerifyPushBody>,
 ) -> ApiResult<Json<Empty>> {
     let code = body.code.0;
-    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::InvalidParameter {
-            origin: Source::Payload,
-            keys: vec!["code".into()],
-        });
-    }
     let account = state.token_account(&auth.token.core.uid).await?;
     let tvid = body.token_verification_id.0;
     login_push::answer(&state, &ip, &account, &tvid, &code, locale).await?;
