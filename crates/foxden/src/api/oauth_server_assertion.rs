@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use super::oauth::{ScopedKeyData, ScopedKeyDataResponse};
 use super::oauth_server::OAuthBody;
+use super::oauth_token::forbid;
 use super::{Empty, ErrorResponse};
 use crate::clock::now_ms;
 use crate::error::{ApiError, OAuthServerResult, Source};
@@ -116,19 +117,6 @@ impl From<Exchanged> for AuthorizationResponse {
             session_token: done.session_token,
             ..Default::default()
         }
-    }
-}
-
-/// Refuses the first field present that the answer asked for does not take
-/// (Joi's `forbidden`: errno 109 naming it).
-fn forbid(present: &[(&str, bool)]) -> OAuthServerResult<()> {
-    match present.iter().find(|(_, there)| *there) {
-        Some((key, _)) => Err(ApiError::InvalidParameter {
-            origin: Source::Payload,
-            keys: vec![key.to_string()],
-        }
-        .into()),
-        None => Ok(()),
     }
 }
 

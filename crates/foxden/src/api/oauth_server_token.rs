@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::oauth_server::{BasicAuth, OAuthBody};
-use super::oauth_token::{grant_request, TokenBody, TokenResponse};
+use super::oauth_token::{forbid, grant_request, TokenBody, TokenResponse};
 use super::ErrorResponse;
 use crate::clock::now_ms;
 use crate::error::{ApiError, OAuthServerError, OAuthServerResult, Source};
@@ -110,7 +110,7 @@ async fn credentials_token(
     body: ServerTokenBody,
     user_agent: foxden_db::UserAgentInfo,
 ) -> OAuthServerResult<Json<TokenResponse>> {
-    let forbidden = [
+    forbid(&[
         (
             "client_secret",
             body.client_secret.is_some() || basic.is_some(),
@@ -120,10 +120,7 @@ async fn credentials_token(
         ("redirect_uri", body.redirect_uri.is_some()),
         ("refresh_token", body.refresh_token.is_some()),
         ("ppid_seed", body.ppid_seed.is_some()),
-    ];
-    if let Some((key, _)) = forbidden.iter().find(|(_, there)| *there) {
-        return Err(invalid_key(key));
-    }
+    ])?;
     let missing = |param: &str| -> OAuthServerError {
         ApiError::MissingParameter {
             origin: Source::Payload,

@@ -144,7 +144,7 @@ fn missing(param: &str) -> ApiError {
 }
 
 /// Refuses fields the grant does not take (Joi's `forbidden`: errno 107 naming them).
-fn forbid(present: &[(&str, bool)]) -> ApiResult<()> {
+pub(crate) fn forbid(present: &[(&str, bool)]) -> ApiResult<()> {
     match present.iter().find(|(_, there)| *there) {
         Some((key, _)) => Err(invalid(&[key])),
         None => Ok(()),

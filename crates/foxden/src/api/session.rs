@@ -261,9 +261,6 @@ async fn verify_code(
         .map(|u| u.token_verification_id);
     let email_code = (!account.email_verified).then_some(account.email_code);
     for link_code in [session_code, email_code].into_iter().flatten() {
-        if newly_verified {
-            break;
-        }
         let outcome = crate::service::link_code::apply_code(
             &state.db,
             Some(&state),
@@ -274,6 +271,9 @@ async fn verify_code(
         )
         .await?;
         newly_verified = outcome.account_newly_verified;
+        if newly_verified {
+            break;
+        }
     }
     if newly_verified {
         let for_sync = body.service.is_some_and(|s| s.0 == "sync")
